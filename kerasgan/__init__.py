@@ -1,0 +1,13 @@
+"""kerasgan: Generative Adversarial Networks for Keras 3.
+
+Train GANs with `model.fit` on one device or many, with the losses,
+penalties and diagnostics that keep the adversarial game healthy.
+"""
+
+from kerasgan.version import __version__
+from kerasgan import backend, callbacks, core, data, losses, models, networks, utils
+
+__all__ = [
+    "__version__", "backend", "callbacks", "core", "data", "losses", "models",
+    "networks", "utils",
+]

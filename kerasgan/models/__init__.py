@@ -1,0 +1,6 @@
+"""GAN models, all trained by the shared adversarial core."""
+
+from kerasgan.models.dcgan import DCGAN
+from kerasgan.models.gan import GAN
+
+__all__ = ["GAN", "DCGAN"]

@@ -1,0 +1,40 @@
+import os
+
+from setuptools import find_packages, setup
+
+here = os.path.dirname(os.path.abspath(__file__))
+version = {}
+with open(os.path.join(here, "kerasgan", "version.py")) as f:
+    exec(f.read(), version)
+
+with open(os.path.join(here, "README.md"), encoding="utf-8") as f:
+    long_description = f.read()
+
+setup(
+    name="kerasgan",
+    version=version["__version__"],
+    description="Generative Adversarial Networks for Keras 3: train with fit, "
+    "pretrained zoo, tf.distribute.",
+    long_description=long_description,
+    long_description_content_type="text/markdown",
+    license="Apache-2.0",
+    python_requires=">=3.10",
+    packages=find_packages(include=["kerasgan", "kerasgan.*"]),
+    include_package_data=True,
+    install_requires=[
+        "tensorflow>=2.16",
+        "keras>=3.0",
+        "tensorflow-datasets",
+        "numpy",
+        "pillow",
+    ],
+    extras_require={
+        "test": ["pytest>=7", "scipy"],
+        "bench": ["torch"],
+    },
+    entry_points={"console_scripts": ["kerasgan=kerasgan.cli:main"]},
+    classifiers=[
+        "Programming Language :: Python :: 3",
+        "Topic :: Scientific/Engineering :: Artificial Intelligence",
+    ],
+)
