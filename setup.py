@@ -29,7 +29,8 @@ setup(
         "pillow",
     ],
     extras_require={
-        "test": ["pytest>=7", "scipy"],
+        "test": ["pytest>=7", "scipy", "tensorboard"],
+        "tensorboard": ["tensorboard"],
         "bench": ["torch"],
     },
     entry_points={"console_scripts": ["kerasgan=kerasgan.cli:main"]},

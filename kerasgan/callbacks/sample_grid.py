@@ -39,6 +39,14 @@ class SampleGrid(keras.callbacks.Callback):
         self.seed = seed
         self.every = every
         self.log_dir = log_dir
+        if log_dir:
+            try:
+                import tensorboard  # noqa: F401
+            except ImportError as err:
+                raise ImportError(
+                    "SampleGrid(log_dir=...) logs to TensorBoard, which is not "
+                    "installed: pip install tensorboard (or drop log_dir)."
+                ) from err
         self._writer = None
         self.last_path = None
 
@@ -71,3 +79,7 @@ class SampleGrid(keras.callbacks.Callback):
     def get_config(self):
         return {"directory": self.directory, "num": self.num, "seed": self.seed,
                 "every": self.every, "log_dir": self.log_dir}
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(**config)

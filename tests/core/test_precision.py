@@ -1,0 +1,40 @@
+"""Mixed precision and XLA compilation."""
+
+import keras
+import numpy as np
+import pytest
+
+import kerasgan
+
+
+@pytest.mark.parametrize("policy", ["mixed_float16", "mixed_bfloat16"])
+@pytest.mark.parametrize("penalty", [None, "gradient_penalty"])
+def test_mixed_precision_trains(real_images, policy, penalty):
+    keras.mixed_precision.set_global_policy(policy)
+    gan = kerasgan.models.DCGAN(image_size=16, latent_dim=8, generator_width=8,
+                                discriminator_width=8,
+                                discriminator_norm="layer" if penalty else "batch")
+    gan.compile(loss="non_saturating" if not penalty else "wasserstein", penalty=penalty)
+    if policy == "mixed_float16":
+        assert isinstance(gan.g_optimizer, keras.optimizers.LossScaleOptimizer)
+        assert isinstance(gan.d_optimizer, keras.optimizers.LossScaleOptimizer)
+    else:
+        assert not isinstance(gan.g_optimizer, keras.optimizers.LossScaleOptimizer)
+    hist = gan.fit(real_images, batch_size=8, epochs=2, verbose=0)
+    for name, values in hist.history.items():
+        assert np.all(np.isfinite(values)), name
+    # Compute in low precision, variables and outputs in float32.
+    assert gan.generator.layers[2].compute_dtype in ("float16", "bfloat16")
+    assert gan.generator.trainable_variables[0].dtype == "float32"
+    images = gan.generate(2, seed=0)
+    assert images.dtype == np.uint8
+
+
+@pytest.mark.parametrize("penalty", [None, "r1"])
+def test_jit_compile(real_images, penalty):
+    gan = kerasgan.models.DCGAN(image_size=16, latent_dim=8, generator_width=8,
+                                discriminator_width=8, discriminator_norm="layer")
+    gan.compile(loss="hinge", penalty=penalty, jit_compile=True)
+    hist = gan.fit(real_images, batch_size=8, epochs=2, verbose=0)
+    assert gan.jit_compile is True
+    assert np.all(np.isfinite(hist.history["g_loss"]))

@@ -1,0 +1,109 @@
+"""DCGAN networks, sampling and serialization."""
+
+import os
+
+import keras
+import numpy as np
+import pytest
+
+import kerasgan
+
+
+@pytest.mark.parametrize("size", [16, 32, 64, 128])
+def test_network_shapes(size):
+    g = kerasgan.networks.dcgan_generator(size, latent_dim=10, width=4)
+    d = kerasgan.networks.dcgan_discriminator(size, width=4)
+    images = g(np.zeros((2, 10), "float32"))
+    assert tuple(images.shape) == (2, size, size, 3)
+    assert tuple(d(images).shape) == (2, 1)
+
+
+def test_pytorch_reference_layout_parameter_count():
+    # pytorch/examples DCGAN at 64x64, nz=100, ngf=ndf=64, 3 channels:
+    # generator 3,576,704 and discriminator 2,765,568 parameters (BatchNorm
+    # affine weights included, running statistics excluded).
+    g = kerasgan.networks.dcgan_generator(64, 100, 64)
+    d = kerasgan.networks.dcgan_discriminator(64, 64)
+    assert sum(int(np.prod(v.shape)) for v in g.trainable_weights) == 3_576_704
+    assert sum(int(np.prod(v.shape)) for v in d.trainable_weights) == 2_765_568
+
+
+def test_bad_sizes_and_norms():
+    with pytest.raises(ValueError, match="image_size must be one of"):
+        kerasgan.models.DCGAN(image_size=48)
+    with pytest.raises(ValueError, match="norm must be one of"):
+        kerasgan.networks.dcgan_discriminator(32, norm="group")
+
+
+def test_generate_is_uint8_and_seeded():
+    gan = kerasgan.models.DCGAN(image_size=16, latent_dim=8, generator_width=8,
+                                discriminator_width=8)
+    a = gan.generate(5, seed=7, batch_size=2)
+    assert a.dtype == np.uint8 and a.shape == (5, 16, 16, 3)
+    np.testing.assert_array_equal(a, gan.generate(5, seed=7))
+    assert not np.array_equal(a, gan.generate(5, seed=8))
+    with pytest.raises(ValueError, match="positive integer"):
+        gan.generate(0)
+    with pytest.raises(ValueError, match=r"latents must have shape \(num, 8\)"):
+        gan.generate(2, latents=np.zeros((2, 3)))
+
+
+def test_ema_generator_tracks_and_is_used(real_images):
+    gan = kerasgan.models.DCGAN(image_size=16, latent_dim=8, generator_width=8,
+                                discriminator_width=8, ema_decay=0.5, seed=0)
+    gan.compile()
+    gan.fit(real_images, batch_size=8, epochs=1, verbose=0)
+    assert gan.sampler is gan.ema_generator
+    g = gan.generator.weights[0].numpy()
+    e = gan.ema_generator.weights[0].numpy()
+    assert not np.allclose(g, e)  # an average, not a copy
+    with pytest.raises(ValueError, match="ema_decay"):
+        kerasgan.models.DCGAN(image_size=16, ema_decay=1.5)
+
+
+@pytest.mark.parametrize("ema", [None, 0.9])
+def test_keras_save_load_round_trip(tmp_path, real_images, ema):
+    gan = kerasgan.models.DCGAN(image_size=16, latent_dim=8, generator_width=8,
+                                discriminator_width=8, discriminator_norm="layer",
+                                ema_decay=ema, d_steps=2, seed=5)
+    gan.compile(g_optimizer=keras.optimizers.Adam(1e-4, beta_1=0.5),
+                d_optimizer=keras.optimizers.RMSprop(3e-4),
+                loss=kerasgan.losses.Hinge(), penalty=kerasgan.losses.R1Penalty(weight=2.0),
+                instance_noise=0.05)
+    gan.fit(real_images, batch_size=8, epochs=1, verbose=0)
+    path = os.path.join(tmp_path, "dcgan.keras")
+    gan.save(path)
+    loaded = keras.saving.load_model(path)
+
+    assert type(loaded) is kerasgan.models.DCGAN
+    assert loaded.get_config() == gan.get_config()
+    for a, b in zip(gan.weights, loaded.weights):
+        np.testing.assert_array_equal(a.numpy(), b.numpy(), err_msg=a.path)
+    np.testing.assert_array_equal(gan.generate(4, seed=1), loaded.generate(4, seed=1))
+    # Compile state: optimizers (with their state), loss, penalty, options.
+    assert loaded.get_compile_config() == gan.get_compile_config()
+    assert isinstance(loaded.d_optimizer, keras.optimizers.RMSprop)
+    assert int(loaded.g_optimizer.iterations.numpy()) == 4
+    for a, b in zip(gan.d_optimizer.variables, loaded.d_optimizer.variables):
+        np.testing.assert_array_equal(a.numpy(), b.numpy())
+    assert isinstance(loaded.penalty, kerasgan.losses.R1Penalty) and loaded.penalty.weight == 2.0
+    # Training continues after loading.
+    hist = loaded.fit(real_images, batch_size=8, epochs=1, verbose=0)
+    assert int(loaded.g_optimizer.iterations.numpy()) == 8
+    assert np.isfinite(hist.history["d_loss"][0])
+
+
+def test_weights_h5_round_trip(tmp_path):
+    gan = kerasgan.models.DCGAN(image_size=16, latent_dim=8, generator_width=8,
+                                discriminator_width=8)
+    path = os.path.join(tmp_path, "dcgan.weights.h5")
+    gan.save_weights(path)
+    other = kerasgan.models.DCGAN.from_config(gan.get_config())
+    other.load_weights(path)
+    np.testing.assert_array_equal(gan.generate(3, seed=0), other.generate(3, seed=0))
+    gen_path = os.path.join(tmp_path, "g.weights.h5")
+    gan.generator.save_weights(gen_path)
+    fresh = kerasgan.networks.dcgan_generator(16, 8, 8)
+    fresh.load_weights(gen_path)
+    z = gan.latents(2, seed=0)
+    np.testing.assert_allclose(fresh(z).numpy(), gan.generator(z).numpy())
