@@ -82,3 +82,8 @@ def unscale_for_replicas(value):
     if n > 1:
         value = keras.ops.multiply(value, keras.ops.cast(n, value.dtype))
     return value
+
+
+def step_logs(logs: dict) -> dict:
+    """Adapts a train_step's scalar logs to what the trainer reduces."""
+    return _impl.step_logs(logs) if _impl is not None else logs

@@ -36,3 +36,15 @@ def replica_id():
     if ctx is None:  # cross-replica context
         return 0
     return ctx.replica_id_in_sync_group
+
+
+def step_logs(logs):
+    # Keras reduces a multi-worker step's logs with a mean over axis 0, which
+    # scalars do not have. The values are results of metrics tf.distribute
+    # already aggregated, identical everywhere: give them that axis.
+    strategy = tf.distribute.get_strategy()
+    if isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy) and (
+        strategy.extended._in_multi_worker_mode()
+    ):
+        return {k: tf.reshape(v, [1]) for k, v in logs.items()}
+    return logs

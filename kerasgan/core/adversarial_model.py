@@ -291,7 +291,9 @@ class AdversarialModel(keras.Model):
     def _report(self, logs):
         for name, value in logs.items():
             self._trackers[name].update_state(value)
-        return {name: tracker.result() for name, tracker in self._trackers.items()}
+        return kg_backend.step_logs(
+            {name: tracker.result() for name, tracker in self._trackers.items()}
+        )
 
     # ------------------------------------------------------------ the loop
     def train_step(self, data):
