@@ -23,6 +23,26 @@ from kerasgan.losses.penalties import (
 )
 
 
+def _resolve(identifier, aliases, base, names, what):
+    if isinstance(identifier, base):
+        return identifier
+    if isinstance(identifier, str):
+        cls = aliases.get(identifier.lower())
+        if cls is None:
+            raise ValueError(
+                f"Unknown {what} {identifier!r}. Valid names: {', '.join(names)}."
+            )
+        return cls()
+    if isinstance(identifier, dict):
+        obj = keras.saving.deserialize_keras_object(identifier)
+        if isinstance(obj, base):
+            return obj
+    raise TypeError(
+        f"Expected a {what} name ({', '.join(names)}) or a "
+        f"kerasgan.losses.{base.__name__}; received {identifier!r}."
+    )
+
+
 def get(identifier) -> AdversarialLoss:
     """Returns an adversarial loss from a name, a config dict or an instance.
 
@@ -33,47 +53,15 @@ def get(identifier) -> AdversarialLoss:
     Returns:
         An `AdversarialLoss`.
     """
-    if isinstance(identifier, AdversarialLoss):
-        return identifier
-    if isinstance(identifier, str):
-        cls = _ALIASES.get(identifier.lower())
-        if cls is None:
-            raise ValueError(
-                f"Unknown adversarial loss {identifier!r}. "
-                f"Valid names: {', '.join(LOSS_NAMES)}."
-            )
-        return cls()
-    if isinstance(identifier, dict):
-        obj = keras.saving.deserialize_keras_object(identifier)
-        if isinstance(obj, AdversarialLoss):
-            return obj
-    raise TypeError(
-        "Expected an adversarial loss name "
-        f"({', '.join(LOSS_NAMES)}) or a kerasgan.losses.AdversarialLoss; "
-        f"received {identifier!r}."
-    )
+    return _resolve(identifier, _ALIASES, AdversarialLoss, LOSS_NAMES, "adversarial loss")
 
 
 def get_penalty(identifier) -> GradientPenaltyBase | None:
     """Returns a gradient penalty from a name, config dict, instance or None."""
-    if identifier is None or isinstance(identifier, GradientPenaltyBase):
-        return identifier
-    if isinstance(identifier, str):
-        cls = _PENALTY_ALIASES.get(identifier.lower())
-        if cls is None:
-            raise ValueError(
-                f"Unknown gradient penalty {identifier!r}. "
-                f"Valid names: {', '.join(PENALTY_NAMES)}, or None."
-            )
-        return cls()
-    if isinstance(identifier, dict):
-        obj = keras.saving.deserialize_keras_object(identifier)
-        if isinstance(obj, GradientPenaltyBase):
-            return obj
-    raise TypeError(
-        f"Expected a penalty name ({', '.join(PENALTY_NAMES)}), a "
-        f"kerasgan.losses.GradientPenaltyBase or None; received {identifier!r}."
-    )
+    if identifier is None:
+        return None
+    return _resolve(identifier, _PENALTY_ALIASES, GradientPenaltyBase, PENALTY_NAMES,
+                    "gradient penalty")
 
 
 __all__ = [
