@@ -15,6 +15,8 @@ import math
 import keras
 from keras import layers
 
+from kerasgan.backend import num_replicas
+
 SUPPORTED_SIZES = (16, 32, 64, 128, 256)
 DISCRIMINATOR_NORMS = ("batch", "layer", "spectral", "none")
 
@@ -32,11 +34,14 @@ def _init():
 
 
 def _batch_norm(sync):
+    # Synchronise only when built for several replicas: Keras's synchronized
+    # path would otherwise still run (E[x^2] - E[x]^2 variance, an all-reduce
+    # of one) on a single device.
     return layers.BatchNormalization(
         momentum=0.9,
         epsilon=1e-5,
         gamma_initializer=keras.initializers.RandomNormal(1.0, 0.02),
-        synchronized=sync,
+        synchronized=bool(sync) and num_replicas() > 1,
     )
 
 
@@ -58,9 +63,10 @@ def dcgan_generator(
         channels: Output image channels.
         norm: `"batch"` (the paper's BatchNorm after every hidden layer) or
             `"none"`.
-        sync_batchnorm: Synchronise BatchNorm statistics across replicas under
-            `tf.distribute`, so multi-device training computes the same update
-            as one device on the global batch. No cost on one device.
+        sync_batchnorm: Synchronise BatchNorm statistics across replicas when
+            built under a multi-replica `tf.distribute` strategy, so
+            multi-device training computes the same update as one device on
+            the global batch. Plain BatchNorm on one device.
         name: Model name.
 
     Returns:

@@ -43,6 +43,8 @@ def main():
     p.add_argument("--ema", type=float, default=0.999)
     p.add_argument("--label-smoothing", type=float, default=0.0)
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--jit", action="store_true", help="XLA-compile the train step")
+    p.add_argument("--max-images", type=int, default=None, help="stop each epoch early (throughput probes)")
     p.add_argument("--resume", action="store_true", help="require an interrupted run in --out")
     args = p.parse_args()
 
@@ -65,10 +67,12 @@ def main():
                                 ema_decay=args.ema, seed=args.seed)
     gan.compile(g_optimizer=keras.optimizers.Adam(args.g_lr, beta_1=0.5),
                 d_optimizer=keras.optimizers.Adam(args.d_lr, beta_1=0.5),
-                loss=kerasgan.losses.NonSaturating(label_smoothing=args.label_smoothing))
+                loss=kerasgan.losses.NonSaturating(label_smoothing=args.label_smoothing),
+                jit_compile=args.jit)
 
     start = time.time()
-    gan.fit(ds, epochs=args.epochs, verbose=2, callbacks=[
+    steps = args.max_images // args.batch_size if args.max_images else None
+    gan.fit(ds, epochs=args.epochs, verbose=2, steps_per_epoch=steps, callbacks=[
         keras.callbacks.BackupAndRestore(backup, delete_checkpoint=False),
         kerasgan.callbacks.SampleGrid(os.path.join(args.out, "samples"), every=1),
         keras.callbacks.CSVLogger(os.path.join(args.out, "log.csv"), append=True),
