@@ -27,6 +27,7 @@ setup(
         "tensorflow-datasets",
         "numpy",
         "pillow",
+        "tqdm",
     ],
     extras_require={
         "test": ["pytest>=7", "scipy", "tensorboard"],

@@ -1,0 +1,41 @@
+"""Sample-quality metrics: FID, KID and Inception Score, standalone or during `fit`.
+
+Images are uint8 `(N, H, W, C)` in [0, 255] (what `GAN.generate` returns),
+float arrays in [-1, 1], or a `tf.data.Dataset` / iterable of batches. Every
+metric returns a `MetricResult` that records the sample counts and extractor
+(`FID@10k (InceptionV3-ImageNet-pool3): 12.34`).
+
+Example:
+```python
+from kerasgan import metrics
+
+print(metrics.fid(real_uint8, gan.generate(10_000, seed=0)))
+print(metrics.kid(real_uint8, gan.generate(10_000, seed=0)))
+print(metrics.inception_score(gan.generate(50_000, seed=0)))
+gan.fit(ds, epochs=50, callbacks=[metrics.FIDCallback(real_uint8, every=5,
+                                                       checkpoint_path="best.weights.h5")])
+```
+Nothing heavy (no InceptionV3) is built at import time.
+"""
+
+from kerasgan.metrics.callback import FIDCallback
+from kerasgan.metrics.features import (FeatureExtractor, InceptionClassifier,
+                                       InceptionFeatures, ModelFeatures, TinyFeatures,
+                                       WeightsNotFoundError, extract_features,
+                                       get_extractor, imagenet_weights_path)
+from kerasgan.metrics.frechet import (FeatureStatistics, RunningStatistics,
+                                      compute_statistics, feature_statistics, fid,
+                                      fid_from_features, frechet_distance, sqrtm_psd)
+from kerasgan.metrics.inception_score import inception_score, inception_score_from_probs
+from kerasgan.metrics.kid import kid, kid_from_features, mmd2_unbiased, polynomial_kernel
+from kerasgan.metrics.result import MetricResult
+
+__all__ = [
+    "FIDCallback", "FeatureExtractor", "FeatureStatistics", "InceptionClassifier",
+    "InceptionFeatures", "MetricResult", "ModelFeatures", "RunningStatistics",
+    "TinyFeatures", "WeightsNotFoundError", "compute_statistics", "extract_features",
+    "feature_statistics", "fid", "fid_from_features", "frechet_distance",
+    "get_extractor", "imagenet_weights_path", "inception_score",
+    "inception_score_from_probs", "kid", "kid_from_features", "mmd2_unbiased",
+    "polynomial_kernel", "sqrtm_psd",
+]
