@@ -20,7 +20,9 @@ setup(
     license="Apache-2.0",
     python_requires=">=3.10",
     packages=find_packages(include=["kerasgan", "kerasgan.*"]),
-    include_package_data=True,
+    package_data={
+        "kerasgan.zoo": ["presets/*.md", "presets/*/preset.json", "presets/*/*.weights.h5"],
+    },
     install_requires=[
         "tensorflow>=2.16",
         "keras>=3.0",
@@ -33,6 +35,7 @@ setup(
         "test": ["pytest>=7", "scipy", "tensorboard"],
         "tensorboard": ["tensorboard"],
         "bench": ["torch"],
+        "hub": ["huggingface_hub"],
     },
     entry_points={"console_scripts": ["kerasgan=kerasgan.cli:main"]},
     classifiers=[

@@ -1,29 +1,365 @@
-"""The `kerasgan` command line."""
+"""The `kerasgan` command line: list, inspect and run the zoo's pretrained models.
+
+```
+kerasgan list
+kerasgan info srgan_x4
+kerasgan generate dcgan_faces --num 64 --seed 0 --output grid.png
+kerasgan generate dcgan_faces --num 64 --seed 0 --output-dir faces/
+kerasgan translate cyclegan_cats2dogs cat1.jpg cat2.jpg --output-dir out/
+kerasgan translate cyclegan_cats2dogs dog.jpg --direction b2a --output-dir out/
+kerasgan upscale srgan_x4 photo.png --output-dir out/
+```
+
+NAME is a name from `kerasgan list` or a preset folder. `translate` and
+`upscale` read any image Pillow reads (folders are expanded to the images in
+them) and write `<output-dir>/<input stem>.png`. They call the model's
+
+- `translate(images, direction="a2b"|"b2a")`: uint8 `(1, h, w, 3)` in,
+  uint8 `(1, h', w', c)` (or `(h', w', c)`) out;
+- `upscale(image)`: uint8 `(h, w, 3)` in, uint8 `(H, W, c)` out.
+
+Errors are one line on stderr and exit status 1 (2 for bad arguments).
+"""
 
 from __future__ import annotations
 
 import argparse
+import json
+import os
 import sys
+
+IMAGE_TASKS = ("translate", "upscale")
+
+
+class CLIError(Exception):
+    """An error reported to the user as `kerasgan: error: <message>`."""
+
+
+# --------------------------------------------------------------- parser
+def _add_model_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("name", metavar="NAME",
+                        help="model name (see `kerasgan list`) or a preset folder")
+    parser.add_argument("--weights-dir", metavar="DIR",
+                        help="folder holding the weight files (nothing else is searched)")
+    parser.add_argument("--offline", action="store_true", default=None,
+                        help="never download (same as KERASGAN_OFFLINE=1)")
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of `kerasgan` and its subcommands."""
     from kerasgan import __version__
 
     parser = argparse.ArgumentParser(
-        prog="kerasgan", description="Generative Adversarial Networks for Keras 3."
+        prog="kerasgan", description="Generative Adversarial Networks for Keras 3: "
+        "run the pretrained models of the kerasgan zoo.",
+        epilog="Environment: KERASGAN_HOME (cache, default ~/.keras/kerasgan), "
+        "KERASGAN_OFFLINE=1, KERASGAN_ZOO_URL (mirror), KERASGAN_PRESETS_PATH.",
     )
     parser.add_argument("--version", action="version", version=f"kerasgan {__version__}")
-    parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    p = sub.add_parser("list", help="list the pretrained models",
+                       description="List the pretrained models (name, task, description).")
+    p.add_argument("--json", action="store_true", help="print the names as a JSON list")
+
+    p = sub.add_parser("info", help="show a model's card: config, data, licence, metrics, files",
+                       description="Show a model's card: architecture, config, training "
+                       "data and licence, measured metrics, weight files (size, sha256, "
+                       "where they are).")
+    p.add_argument("name", metavar="NAME", help="model name or preset folder")
+    p.add_argument("--json", action="store_true", help="print the card as JSON")
+
+    p = sub.add_parser("generate", help="sample images from a generative model",
+                       description="Sample images from a generative model (e.g. "
+                       "dcgan_faces) into one PNG grid or one PNG per image.")
+    _add_model_options(p)
+    p.add_argument("--num", type=int, default=16, help="number of images (default 16)")
+    p.add_argument("--seed", type=int, default=None,
+                   help="random seed; the same seed gives the same images")
+    p.add_argument("--batch-size", type=int, default=64, help="images per forward pass")
+    out = p.add_mutually_exclusive_group(required=True)
+    out.add_argument("--output", metavar="PNG", help="write one grid image")
+    out.add_argument("--output-dir", metavar="DIR",
+                     help="write one PNG per image (0000.png, 0001.png, ...)")
+    p.add_argument("--ncols", type=int, default=None, help="grid columns (default: square)")
+
+    p = sub.add_parser("translate", help="translate images between two domains",
+                       description="Translate images with an image-to-image model (e.g. "
+                       "cyclegan_cats2dogs); writes OUTPUT_DIR/<input stem>.png.")
+    _add_model_options(p)
+    p.add_argument("images", metavar="IMG", nargs="+", help="input images or folders")
+    p.add_argument("--direction", choices=("a2b", "b2a"), default="a2b",
+                   help="a2b (default, e.g. cats to dogs) or b2a")
+    p.add_argument("--output-dir", metavar="DIR", required=True, help="output folder")
+
+    p = sub.add_parser("upscale", help="super-resolve images",
+                       description="Upscale images with a super-resolution model (e.g. "
+                       "srgan_x4); writes OUTPUT_DIR/<input stem>.png.")
+    _add_model_options(p)
+    p.add_argument("images", metavar="IMG", nargs="+", help="input images or folders")
+    p.add_argument("--output-dir", metavar="DIR", required=True, help="output folder")
     return parser
 
 
+# --------------------------------------------------------------- helpers
+def _human_size(size: int) -> str:
+    for unit in ("B", "KB", "MB", "GB"):
+        if size < 1024 or unit == "GB":
+            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
+        size /= 1024
+    return f"{size} B"
+
+
+def _progress(iterable, total: int, desc: str):
+    try:
+        from tqdm import tqdm
+    except ImportError:
+        return iterable
+    return tqdm(iterable, total=total, desc=desc, unit="img", file=sys.stderr,
+                disable=None if total > 1 else True, leave=False)
+
+
+def _find_preset_for(name: str, task: str):
+    from kerasgan import zoo
+
+    preset = zoo.find_preset(name)
+    if preset.task != task:
+        able = []
+        for other in zoo.list_models():
+            try:
+                if zoo.find_preset(other).task == task:
+                    able.append(other)
+            except zoo.ZooError:
+                continue
+        hint = f" Models that {task}: {', '.join(able)}." if able else ""
+        raise CLIError(f"{preset.name} is a {preset.task!r} model and cannot {task}; "
+                       f"use `kerasgan {preset.task} {name} ...`.{hint}")
+    return preset
+
+
+def _load(args, task: str):
+    from kerasgan import zoo
+
+    preset = _find_preset_for(args.name, task)
+    model = zoo.load(args.name, weights_dir=args.weights_dir, offline=args.offline)
+    if not callable(getattr(model, task, None)):
+        raise CLIError(f"{preset.name} ({type(model).__name__}) has no {task}() method.")
+    return model
+
+
+def _expand_inputs(paths: list[str]) -> list[str]:
+    from PIL import Image
+
+    extensions = {ext.lower() for ext in Image.registered_extensions()}
+    files, missing = [], []
+    for path in paths:
+        if os.path.isdir(path):
+            found = sorted(os.path.join(path, f) for f in os.listdir(path)
+                           if os.path.splitext(f)[1].lower() in extensions
+                           and os.path.isfile(os.path.join(path, f)))
+            if not found:
+                raise CLIError(f"No images in folder {path}.")
+            files.extend(found)
+        elif os.path.isfile(path):
+            files.append(path)
+        else:
+            missing.append(path)
+    if missing:
+        raise CLIError(f"No such file: {', '.join(missing)}")
+    return files
+
+
+def _output_paths(inputs: list[str], output_dir: str) -> list[str]:
+    outputs, seen = [], {}
+    for path in inputs:
+        stem = os.path.splitext(os.path.basename(path))[0]
+        out = os.path.join(output_dir, stem + ".png")
+        if out in seen:
+            raise CLIError(f"{seen[out]} and {path} would both be written to {out}; "
+                           "rename one of them.")
+        seen[out] = path
+        outputs.append(out)
+    return outputs
+
+
+def _read_image(path: str):
+    import numpy as np
+    from PIL import Image, ImageOps, UnidentifiedImageError
+
+    try:
+        with Image.open(path) as image:
+            image = ImageOps.exif_transpose(image)
+            return np.asarray(image.convert("RGB"), dtype="uint8")
+    except (UnidentifiedImageError, OSError, ValueError) as e:
+        raise CLIError(f"Cannot read image {path}: {e}") from e
+
+
+def _check_output(result, task: str, model, path: str):
+    import numpy as np
+
+    result = np.asarray(result)
+    if result.ndim == 4 and result.shape[0] == 1:
+        result = result[0]
+    if result.ndim != 3 or result.dtype != np.uint8:
+        raise CLIError(f"{type(model).__name__}.{task}() returned an array of shape "
+                       f"{result.shape} and dtype {result.dtype} for {path}; expected one "
+                       "uint8 image (height, width, channels).")
+    return result
+
+
+# --------------------------------------------------------------- commands
+def cmd_list(args) -> int:
+    from kerasgan import zoo
+
+    names = zoo.list_models()
+    if args.json:
+        print(json.dumps(names))
+        return 0
+    if not names:
+        print("No pretrained models are installed. Add preset folders with "
+              "KERASGAN_PRESETS_PATH.", file=sys.stderr)
+        return 0
+    rows = []
+    for name in names:
+        try:
+            preset = zoo.find_preset(name)
+            rows.append((name, preset.task, preset.spec.get("description", "")))
+        except zoo.ZooError as e:
+            rows.append((name, "?", f"(invalid preset: {e})"))
+    width = max(len(r[0]) for r in rows)
+    for name, task, description in rows:
+        print(f"{name:<{width}}  {task:<9}  {description}".rstrip())
+    return 0
+
+
+def cmd_info(args) -> int:
+    from kerasgan import zoo
+
+    card = zoo.info(args.name)
+    if args.json:
+        print(json.dumps(card, indent=2))
+        return 0
+    lines = [f"{card['name']}: {card.get('description', '')}".rstrip(": ")]
+    lines.append(f"  task:          {card['task']}")
+    lines.append(f"  model class:   {card['model']['class_name']}")
+    if card.get("architecture"):
+        lines.append(f"  architecture:  {card['architecture']}")
+    data = card.get("training_data")
+    if isinstance(data, dict):
+        lines.append(f"  training data: {data.get('name', '?')} "
+                     f"(licence: {data.get('license', 'unknown')})")
+        if data.get("url"):
+            lines.append(f"                 {data['url']}")
+    elif data:
+        lines.append(f"  training data: {data}")
+    if card.get("recipe"):
+        lines.append(f"  recipe:        {card['recipe']}")
+    config = card["model"]["config"]
+    lines.append("  config:        " + ", ".join(
+        f"{k}={v}" for k, v in config.items() if not isinstance(v, dict)))
+    lines.append("  metrics:" if card["metrics"] else "  metrics:       none recorded")
+    for m in card["metrics"]:
+        line = f"    {m.get('name', '?')} = {m.get('value', '?')}"
+        if m.get("dataset"):
+            line += f" on {m['dataset']}"
+        lines.append(line)
+        if m.get("command"):
+            lines.append(f"      measured with: {m['command']}")
+        if m.get("notes"):
+            lines.append(f"      notes: {m['notes']}")
+    lines.append(f"  weights ({_human_size(card['total_size'])}):")
+    for attr, w in card["weights"].items():
+        lines.append(f"    {attr}: {w['file']}  {_human_size(w['size'])}  "
+                     f"sha256 {w['sha256']}")
+        where = w["path"] if w["path"] else f"download to {w['cache_path']}"
+        lines.append(f"      {w['status']}: {where}")
+        for url in w["download_urls"]:
+            lines.append(f"      url: {url}")
+    print("\n".join(lines))
+    return 0
+
+
+def cmd_generate(args) -> int:
+    from kerasgan.utils.images import make_grid, save_image
+
+    if args.num < 1:
+        raise CLIError(f"--num must be at least 1; received {args.num}.")
+    if args.batch_size < 1:
+        raise CLIError(f"--batch-size must be at least 1; received {args.batch_size}.")
+    model = _load(args, "generate")
+    images = model.generate(args.num, seed=args.seed, batch_size=args.batch_size)
+    if args.output:
+        path = save_image(args.output, make_grid(images, ncols=args.ncols))
+        print(f"Wrote a grid of {len(images)} images to {path}")
+        return 0
+    os.makedirs(args.output_dir, exist_ok=True)
+    digits = max(4, len(str(args.num - 1)))
+    for i, image in enumerate(_progress(images, len(images), "saving")):
+        save_image(os.path.join(args.output_dir, f"{i:0{digits}d}.png"), image)
+    print(f"Wrote {len(images)} images to {args.output_dir}")
+    return 0
+
+
+def _run_image_task(args, task: str) -> int:
+    from kerasgan.utils.images import save_image
+
+    inputs = _expand_inputs(args.images)
+    outputs = _output_paths(inputs, args.output_dir)
+    model = _load(args, task)
+    os.makedirs(args.output_dir, exist_ok=True)
+    for src, dst in _progress(zip(inputs, outputs), len(inputs), task):
+        image = _read_image(src)
+        try:
+            if task == "translate":
+                result = model.translate(image[None], direction=args.direction)
+            else:
+                result = model.upscale(image)
+        except ValueError as e:
+            raise CLIError(f"{task} failed on {src}: {e}") from e
+        save_image(dst, _check_output(result, task, model, src))
+    print(f"Wrote {len(outputs)} image{'s' if len(outputs) != 1 else ''} to {args.output_dir}")
+    return 0
+
+
+def cmd_translate(args) -> int:
+    return _run_image_task(args, "translate")
+
+
+def cmd_upscale(args) -> int:
+    return _run_image_task(args, "upscale")
+
+
+COMMANDS = {"list": cmd_list, "info": cmd_info, "generate": cmd_generate,
+            "translate": cmd_translate, "upscale": cmd_upscale}
+
+
 def main(argv=None) -> int:
+    """Runs `kerasgan`; returns the exit status (0 ok, 1 error, 2 bad arguments).
+
+    Example:
+    ```python
+    from kerasgan import cli
+    cli.main(["generate", "dcgan_faces", "--num", "16", "--seed", "0", "--output", "grid.png"])
+    ```
+    """
+    from kerasgan.zoo import ZooError
+
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:
         parser.print_help()
         return 0
-    return 0
+    try:
+        return COMMANDS[args.command](args)
+    except (ZooError, CLIError) as e:
+        print(f"kerasgan: error: {e}", file=sys.stderr)
+        return 1
+    except OSError as e:  # e.g. an output folder that cannot be written
+        print(f"kerasgan: error: {e}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("kerasgan: interrupted", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":
