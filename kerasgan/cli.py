@@ -98,6 +98,20 @@ def build_parser() -> argparse.ArgumentParser:
     _add_model_options(p)
     p.add_argument("images", metavar="IMG", nargs="+", help="input images or folders")
     p.add_argument("--output-dir", metavar="DIR", required=True, help="output folder")
+
+    p = sub.add_parser("save-preset", help="publish a trained .keras model as a preset folder",
+                       description="Write a preset folder (preset.json + .weights.h5 with "
+                       "sha256) from a model saved with model.save('x.keras'); "
+                       "`kerasgan info DIR` and zoo.load(DIR) read it back.")
+    p.add_argument("model", metavar="MODEL.keras", help="a saved kerasgan model")
+    p.add_argument("directory", metavar="DIR", help="preset folder to write")
+    p.add_argument("--metadata", metavar="JSON",
+                   help="JSON file of metadata (description, training_data, metrics, recipe, ...)")
+    p.add_argument("--base-url", action="append", default=[], metavar="URL",
+                   help="zoo base URL the files will be published under (repeatable)")
+    p.add_argument("--weights-dtype", choices=("float16",), default=None,
+                   help="store weights in float16 (half the size)")
+    p.add_argument("--overwrite", action="store_true", help="replace an existing preset.json")
     return parser
 
 
@@ -329,8 +343,35 @@ def cmd_upscale(args) -> int:
     return _run_image_task(args, "upscale")
 
 
+def cmd_save_preset(args) -> int:
+    import json
+
+    import keras
+
+    from kerasgan import zoo
+
+    if not os.path.isfile(args.model):
+        raise CLIError(f"model file not found: {args.model}")
+    if not args.model.endswith(".keras"):
+        raise CLIError(f"expected a .keras file saved with model.save(); received {args.model}")
+    metadata = {}
+    if args.metadata:
+        try:
+            with open(args.metadata, encoding="utf-8") as f:
+                metadata = json.load(f)
+        except (OSError, ValueError) as e:
+            raise CLIError(f"cannot read metadata {args.metadata}: {e}") from e
+    model = keras.saving.load_model(args.model, compile=False)
+    path = zoo.save_preset(model, args.directory, metadata=metadata,
+                           base_urls=args.base_url, overwrite=args.overwrite,
+                           weights_dtype=args.weights_dtype)
+    print(path)
+    return 0
+
+
 COMMANDS = {"list": cmd_list, "info": cmd_info, "generate": cmd_generate,
-            "translate": cmd_translate, "upscale": cmd_upscale}
+            "translate": cmd_translate, "upscale": cmd_upscale,
+            "save-preset": cmd_save_preset}
 
 
 def main(argv=None) -> int:

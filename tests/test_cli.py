@@ -292,3 +292,33 @@ def test_console_module_help():
     assert out.stdout.startswith("usage: kerasgan")
     for command in ("list", "info", "generate", "translate", "upscale"):
         assert command in out.stdout
+
+
+def test_save_preset_command_round_trip(tmp_path, capsys):
+    import json
+
+    import numpy as np
+
+    from kerasgan import zoo
+
+    gan = kerasgan.models.DCGAN(image_size=16, latent_dim=8, generator_width=4,
+                                discriminator_width=4, ema_decay=0.9)
+    gan.save(str(tmp_path / "m.keras"))
+    meta = tmp_path / "meta.json"
+    meta.write_text(json.dumps({"description": "tiny", "metrics": [
+        {"name": "FID", "value": 1.5, "dataset": "none", "command": "echo"}]}))
+    out = tmp_path / "preset"
+    assert cli.main(["save-preset", str(tmp_path / "m.keras"), str(out),
+                     "--metadata", str(meta), "--weights-dtype", "float16"]) == 0
+    assert (out / "preset.json").exists()
+    loaded = zoo.load(str(out))
+    np.testing.assert_allclose(loaded.generate(2, seed=0).astype(int),
+                               gan.generate(2, seed=0).astype(int), atol=2)
+    assert zoo.info(str(out))["metrics"][0]["value"] == 1.5
+    # Errors: missing file, wrong suffix, existing preset without --overwrite.
+    assert cli.main(["save-preset", str(tmp_path / "nope.keras"), str(out)]) == 1
+    assert "model file not found" in capsys.readouterr().err
+    assert cli.main(["save-preset", str(meta), str(out)]) == 1
+    assert "expected a .keras file" in capsys.readouterr().err
+    assert cli.main(["save-preset", str(tmp_path / "m.keras"), str(out)]) == 1
+    assert "overwrite" in capsys.readouterr().err
