@@ -23,7 +23,9 @@ class GAN(AdversarialModel):
         discriminator: A Keras model taking the generator's output shape.
         ema_decay: If set (e.g. 0.999), keep an exponential moving average of
             the generator's weights and sample from it in `generate`; averaged
-            generators give visibly better samples (Yazıcı et al. 2019).
+            generators give visibly better samples (Yazıcı et al. 2019). The
+            decay ramps up as `min(ema_decay, (1 + step) / (10 + step))`;
+            BatchNorm statistics are copied from the live generator.
         d_steps: Discriminator updates per generator update.
         seed: Seed of the model's random noise.
 
@@ -126,7 +128,12 @@ class GAN(AdversarialModel):
     def after_generator_step(self):
         if self.ema_generator is None:
             return
-        decay = self.ema_decay
+        # Warm-up (as tf.train.ExponentialMovingAverage's num_updates): early
+        # on the average follows the live weights closely instead of staying
+        # near the random init, whose scale the copied BatchNorm statistics
+        # do not match.
+        step = ops.cast(self.g_optimizer.iterations, "float32")
+        decay = ops.minimum(self.ema_decay, (1.0 + step) / (10.0 + step))
         for ema_w, w in zip(self.ema_generator.weights, self.generator.weights):
             if w.trainable:
                 ema_w.assign(decay * ema_w + (1.0 - decay) * ops.cast(w, ema_w.dtype))
