@@ -99,6 +99,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("images", metavar="IMG", nargs="+", help="input images or folders")
     p.add_argument("--output-dir", metavar="DIR", required=True, help="output folder")
 
+    p = sub.add_parser("export", help="export a model's generator to SavedModel or TFLite",
+                       description="Export the generator of a zoo model (or preset folder) "
+                       "with a uint8 serving signature: latents in / images out for "
+                       "generators, images in / images out for translation and upscaling.")
+    _add_model_options(p)
+    p.add_argument("--format", choices=("saved_model", "tflite"), default="saved_model")
+    p.add_argument("--output", metavar="PATH", required=True,
+                   help="SavedModel folder or .tflite file to write")
+    p.add_argument("--direction", choices=("a2b", "b2a"), default=None,
+                   help="which CycleGAN direction to export (default a2b)")
+
     p = sub.add_parser("save-preset", help="publish a trained .keras model as a preset folder",
                        description="Write a preset folder (preset.json + .weights.h5 with "
                        "sha256) from a model saved with model.save('x.keras'); "
@@ -343,6 +354,17 @@ def cmd_upscale(args) -> int:
     return _run_image_task(args, "upscale")
 
 
+def cmd_export(args) -> int:
+    from kerasgan.export import export_generator
+
+    from kerasgan import zoo
+
+    model = zoo.load(args.name, weights_dir=args.weights_dir, offline=args.offline)
+    path = export_generator(model, args.output, format=args.format, direction=args.direction)
+    print(path)
+    return 0
+
+
 def cmd_save_preset(args) -> int:
     import json
 
@@ -371,7 +393,7 @@ def cmd_save_preset(args) -> int:
 
 COMMANDS = {"list": cmd_list, "info": cmd_info, "generate": cmd_generate,
             "translate": cmd_translate, "upscale": cmd_upscale,
-            "save-preset": cmd_save_preset}
+            "export": cmd_export, "save-preset": cmd_save_preset}
 
 
 def main(argv=None) -> int:
