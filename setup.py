@@ -32,7 +32,7 @@ setup(
         "tqdm",
     ],
     extras_require={
-        "test": ["pytest>=7", "scipy", "tensorboard"],
+        "test": ["pytest>=7", "scipy", "tensorboard", "scikit-image"],
         "tensorboard": ["tensorboard"],
         "bench": ["torch"],
         "hub": ["huggingface_hub"],

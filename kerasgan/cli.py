@@ -110,6 +110,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--direction", choices=("a2b", "b2a"), default=None,
                    help="which CycleGAN direction to export (default a2b)")
 
+    p = sub.add_parser("evaluate-sr", help="PSNR/SSIM of a super-resolution model on a benchmark",
+                       description="Run a super-resolution model on an HR/ + LR_bicubic_x4/ "
+                       "benchmark folder (e.g. Set5) and print PSNR/SSIM on the Y channel "
+                       "(the SR papers' protocol), with bicubic upsampling as the baseline.")
+    p.add_argument("name", metavar="NAME", help="zoo name, preset folder or .keras file")
+    p.add_argument("dataset_dir", metavar="DATASET_DIR", help="folder with HR/ and LR_bicubic_x<s>/")
+    p.add_argument("--scale", type=int, default=4)
+
     p = sub.add_parser("save-preset", help="publish a trained .keras model as a preset folder",
                        description="Write a preset folder (preset.json + .weights.h5 with "
                        "sha256) from a model saved with model.save('x.keras'); "
@@ -365,6 +373,16 @@ def cmd_export(args) -> int:
     return 0
 
 
+def cmd_evaluate_sr(args) -> int:
+    from kerasgan.sr import evaluate_sr, format_table
+
+    if not os.path.isdir(args.dataset_dir):
+        raise CLIError(f"benchmark folder not found: {args.dataset_dir}")
+    results = evaluate_sr(args.name, args.dataset_dir, scale=args.scale)
+    print(format_table(results))
+    return 0
+
+
 def cmd_save_preset(args) -> int:
     import json
 
@@ -393,7 +411,8 @@ def cmd_save_preset(args) -> int:
 
 COMMANDS = {"list": cmd_list, "info": cmd_info, "generate": cmd_generate,
             "translate": cmd_translate, "upscale": cmd_upscale,
-            "export": cmd_export, "save-preset": cmd_save_preset}
+            "export": cmd_export, "evaluate-sr": cmd_evaluate_sr,
+            "save-preset": cmd_save_preset}
 
 
 def main(argv=None) -> int:

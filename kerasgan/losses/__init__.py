@@ -14,6 +14,8 @@ from kerasgan.losses.adversarial import (
     Wasserstein,
     _ALIASES,
 )
+from kerasgan.losses.content import (PerceptualLoss, PixelLoss, VGGPreprocess,
+                                     vgg19_features, vgg19_weights_path)
 from kerasgan.losses.penalties import (
     PENALTY_NAMES,
     GradientPenalty,
@@ -78,4 +80,9 @@ __all__ = [
     "PENALTY_NAMES",
     "get",
     "get_penalty",
+    "PerceptualLoss",
+    "PixelLoss",
+    "VGGPreprocess",
+    "vgg19_features",
+    "vgg19_weights_path",
 ]

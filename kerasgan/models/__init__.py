@@ -2,5 +2,6 @@
 
 from kerasgan.models.dcgan import DCGAN
 from kerasgan.models.gan import GAN
+from kerasgan.models.srgan import SRGAN, SRResNet
 
-__all__ = ["GAN", "DCGAN"]
+__all__ = ["GAN", "DCGAN", "SRGAN", "SRResNet"]

@@ -1,5 +1,7 @@
 """Network builders (plain Keras functional models)."""
 
 from kerasgan.networks.dcgan import dcgan_discriminator, dcgan_generator
+from kerasgan.networks.srgan import PixelShuffle, srgan_discriminator, srresnet_generator
 
-__all__ = ["dcgan_generator", "dcgan_discriminator"]
+__all__ = ["dcgan_generator", "dcgan_discriminator", "PixelShuffle",
+           "srgan_discriminator", "srresnet_generator"]
