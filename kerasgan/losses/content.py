@@ -172,31 +172,16 @@ def vgg19_weights_path(allow_download: bool = False) -> str:
         Path of `vgg19_weights_tf_dim_ordering_tf_kernels_notop.h5`.
 
     Raises:
-        kerasgan.metrics.WeightsNotFoundError: not cached (and download not
+        kerasgan.utils.keras_weights.WeightsNotFoundError: not cached (and download not
             allowed or failed); the message names the expected path.
     """
-    from kerasgan.metrics.features import WeightsNotFoundError, keras_cache_dirs
+    from kerasgan.utils.keras_weights import cached_weights_path
 
-    dirs = keras_cache_dirs()
-    for directory in dirs:
-        path = os.path.join(directory, "models", VGG19_NOTOP_FILE)
-        if os.path.isfile(path):
-            return path
-    expected = os.path.join(dirs[0], "models", VGG19_NOTOP_FILE)
-    help_text = (
-        f"ImageNet weights for VGG19 are not in the Keras cache: expected {expected} "
-        f"(~/.keras/models/{VGG19_NOTOP_FILE} unless KERAS_HOME is set). On a machine with "
-        f"network access download {_VGG19_URL} and copy it there, or pass the file with "
-        f"weights='/path/to/{VGG19_NOTOP_FILE}'. Without VGG weights, train SRGAN with "
-        "content_loss='feature_matching' (discriminator feature matching)."
+    return cached_weights_path(
+        VGG19_NOTOP_FILE, _VGG19_URL, _VGG19_MD5, "VGG19", allow_download,
+        hint="Without VGG weights, train SRGAN with content_loss='feature_matching' "
+        "(discriminator feature matching).",
     )
-    if not allow_download:
-        raise WeightsNotFoundError(help_text + " (allow_download=False: no download attempted.)")
-    try:
-        return keras.utils.get_file(VGG19_NOTOP_FILE, _VGG19_URL, cache_subdir="models",
-                                    file_hash=_VGG19_MD5, cache_dir=dirs[0])
-    except Exception as err:  # no network, proxy, ...
-        raise WeightsNotFoundError(f"{help_text} Download failed: {err}") from err
 
 
 def vgg19_features(layer: str = "block5_conv4", weights: str | None = "imagenet",
@@ -219,7 +204,7 @@ def vgg19_features(layer: str = "block5_conv4", weights: str | None = "imagenet"
         A non-trainable `keras.Model` `(b, h, w, 3)` in [-1, 1] -> features.
 
     Raises:
-        kerasgan.metrics.WeightsNotFoundError: weights not available offline.
+        kerasgan.utils.keras_weights.WeightsNotFoundError: weights not available offline.
 
     Example:
     ```python
@@ -227,7 +212,7 @@ def vgg19_features(layer: str = "block5_conv4", weights: str | None = "imagenet"
                                             weights="~/vgg19_notop.h5")
     ```
     """
-    from kerasgan.metrics.features import WeightsNotFoundError
+    from kerasgan.utils.keras_weights import WeightsNotFoundError
 
     if weights == "imagenet":
         path = vgg19_weights_path(allow_download)

@@ -28,6 +28,9 @@ from typing import Any, Callable
 import numpy as np
 import keras
 
+from kerasgan.utils.keras_weights import (WeightsNotFoundError, cached_weights_path,
+                                         keras_cache_dirs)
+
 from kerasgan.metrics.inputs import ImageData, iter_batches, num_images
 
 _WEIGHTS_BASE = "https://storage.googleapis.com/tensorflow/keras-applications/inception_v3/"
@@ -38,10 +41,6 @@ _IMAGENET_FILES = {
     True: ("inception_v3_weights_tf_dim_ordering_tf_kernels.h5",
            "9a0d58056eeedaa3f26cb7ebd46da564"),
 }
-
-
-class WeightsNotFoundError(FileNotFoundError):
-    """Pretrained weights are neither cached nor downloadable."""
 
 
 # ------------------------------------------------------------------ base class
@@ -91,22 +90,6 @@ def _he_uniform_init(model: keras.Model, seed: int) -> None:
         variable.assign(rng.uniform(-limit, limit, shape).astype(variable.dtype))
 
 
-def keras_cache_dirs() -> list[str]:
-    """Directories where Keras caches downloads (`$KERAS_HOME` or `~/.keras`).
-
-    Read at call time, so setting `KERAS_HOME` later is honoured. Like Keras, falls
-    back to `/tmp/.keras` when the home directory is not writable.
-    """
-    home = os.environ.get("KERAS_HOME")
-    if home:
-        return [os.path.expanduser(home)]
-    base = os.path.expanduser("~")
-    dirs = [os.path.join(base, ".keras")]
-    if not os.access(base, os.W_OK):
-        dirs.append(os.path.join("/tmp", ".keras"))
-    return dirs
-
-
 def imagenet_weights_path(include_top: bool = False, allow_download: bool = True) -> str:
     """Path of the Keras ImageNet InceptionV3 weights, downloading them if allowed.
 
@@ -123,26 +106,11 @@ def imagenet_weights_path(include_top: bool = False, allow_download: bool = True
             message names the expected file and how to provide it.
     """
     fname, file_hash = _IMAGENET_FILES[bool(include_top)]
-    dirs = keras_cache_dirs()
-    for directory in dirs:
-        path = os.path.join(directory, "models", fname)
-        if os.path.isfile(path):
-            return path
-    expected = os.path.join(dirs[0], "models", fname)
-    help_text = (
-        f"ImageNet weights for InceptionV3 are not in the Keras cache: expected "
-        f"{expected}. On a machine with network access download {_WEIGHTS_BASE}{fname} "
-        f"and copy it to that path (or set KERAS_HOME), or pass the file directly with "
-        f"weights='/path/to/{fname}'. weights=None gives a seeded random-init "
-        "InceptionV3 (fine for code checks, not comparable with ImageNet FID)."
+    return cached_weights_path(
+        fname, _WEIGHTS_BASE + fname, file_hash, "InceptionV3", allow_download,
+        hint="weights=None gives a seeded random-init InceptionV3 (fine for code "
+        "checks, not comparable with ImageNet FID).",
     )
-    if not allow_download:
-        raise WeightsNotFoundError(help_text + " (allow_download=False: no download attempted.)")
-    try:
-        return keras.utils.get_file(fname, _WEIGHTS_BASE + fname, cache_subdir="models",
-                                    file_hash=file_hash, cache_dir=dirs[0])
-    except Exception as err:  # no network, proxy, disk full, ...
-        raise WeightsNotFoundError(f"{help_text} Download failed: {err}") from err
 
 
 # ------------------------------------------------------------------ InceptionV3
