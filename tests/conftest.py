@@ -28,6 +28,18 @@ SHARED_DATA = os.path.abspath(
 )
 
 
+@pytest.fixture(scope="session")
+def strategy():
+    """One MirroredStrategy over 2 logical CPUs, shared by every test.
+
+    TensorFlow caches collective parameters per process: a second strategy on
+    the same devices reuses their keys and its all-reduces fail.
+    """
+    devices = [d.name for d in tf.config.list_logical_devices("CPU")]
+    assert len(devices) >= 2, "conftest should split the CPU into 2 logical devices"
+    return tf.distribute.MirroredStrategy(devices[:2])
+
+
 @pytest.fixture(autouse=True)
 def _reset_keras_state():
     yield

@@ -1,8 +1,7 @@
 """Multi-device training computes the same update as one device.
 
-conftest.py splits the CPU into 2 logical devices. All tests share one
-MirroredStrategy: TensorFlow caches collective parameters per process, and a
-second strategy on the same devices would reuse their keys.
+conftest.py splits the CPU into 2 logical devices and provides the one
+`strategy` all tests share.
 """
 
 import keras
@@ -11,13 +10,6 @@ import pytest
 import tensorflow as tf
 
 import kerasgan
-
-
-@pytest.fixture(scope="module")
-def strategy():
-    devices = [d.name for d in tf.config.list_logical_devices("CPU")]
-    assert len(devices) >= 2, "conftest should split the CPU into 2 logical devices"
-    return tf.distribute.MirroredStrategy(devices[:2])
 
 
 def _make(loss, penalty, **kw):

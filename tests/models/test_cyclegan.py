@@ -13,13 +13,6 @@ TINY = dict(image_size=16, generator_width=4, num_residual_blocks=1,
             discriminator_width=4, discriminator_layers=2, pool_size=3)
 
 
-@pytest.fixture(scope="module")
-def strategy():
-    devices = [d.name for d in tf.config.list_logical_devices("CPU")]
-    assert len(devices) >= 2, "conftest should split the CPU into 2 logical devices"
-    return tf.distribute.MirroredStrategy(devices[:2])
-
-
 def _domains():
     """Two small generated domains: dark horizontal vs bright vertical ramps."""
     rng = np.random.default_rng(0)
