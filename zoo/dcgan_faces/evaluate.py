@@ -51,7 +51,11 @@ def mean_pairwise_distance(features, max_n=1000):
     return float(np.sqrt(d2)[~np.eye(n, dtype=bool)].mean())
 
 
-def nearest(queries, bank, exclude_self=False, chunk=64):
+def nearest(queries, bank, exclude=None, chunk=64):
+    """Nearest bank image of each query (RMS pixel distance in [0, 1] units).
+
+    `exclude[i]` is a bank index query i may not match (itself), or None.
+    """
     q = queries.reshape(len(queries), -1).astype("float32") / 255.0
     b = bank.reshape(len(bank), -1).astype("float32") / 255.0
     bsq = (b ** 2).sum(1)
@@ -59,9 +63,8 @@ def nearest(queries, bank, exclude_self=False, chunk=64):
     for s in range(0, len(q), chunk):
         qq = q[s:s + chunk]
         d2 = (qq ** 2).sum(1)[:, None] + bsq[None, :] - 2 * qq @ b.T
-        if exclude_self:
-            for i in range(len(qq)):
-                d2[i, s + i] = np.inf
+        if exclude is not None:
+            d2[np.arange(len(qq)), exclude[s:s + chunk]] = np.inf
         j = d2.argmin(1)
         idx.append(j)
         dist.append(np.sqrt(np.maximum(d2[np.arange(len(qq)), j], 0) / q.shape[1]))
@@ -79,6 +82,8 @@ def main():
     p.add_argument("--inception-weights", default=None, help="path to the ImageNet notop .h5")
     p.add_argument("--image-size", type=int, default=299, help="side InceptionV3 sees")
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--compare-live", action="store_true",
+                   help="also report FID/KID of the live (non-EMA) generator")
     args = p.parse_args()
     os.makedirs(args.out, exist_ok=True)
     t0 = time.time()
@@ -95,7 +100,8 @@ def main():
 
     real = load_real(args.data)
     rng = np.random.default_rng(args.seed)
-    real_sub = real[rng.permutation(len(real))[:args.num]]
+    perm = rng.permutation(len(real))[:args.num]
+    real_sub = real[perm]
     fake = gan.generate(args.num, seed=args.seed + 1)
 
     from kerasgan import metrics
@@ -111,17 +117,23 @@ def main():
     fid = metrics.fid_from_features(real_f, fake_f, extractor=name)
     kid = metrics.kid_from_features(real_f, fake_f, num_subsets=100,
                                     subset_size=min(1000, args.num), extractor=name)
+    live = None
+    if args.compare_live and getattr(gan, "ema_generator", None) is not None:
+        z = gan.latents(args.num, seed=args.seed + 1)  # the same latents as `fake`
+        live_imgs = np.concatenate([
+            kerasgan.utils.images.to_uint8(gan.generator(z[i:i + 100], training=False).numpy())
+            for i in range(0, len(z), 100)])
+        live_f = metrics.extract_features(live_imgs, ext)
+        live = {"fid": float(metrics.fid_from_features(real_f, live_f, extractor=name)),
+                "kid": float(metrics.kid_from_features(real_f, live_f, num_subsets=100,
+                                                       subset_size=min(1000, args.num),
+                                                       extractor=name))}
     div_fake = mean_pairwise_distance(fake_f)
     div_real = mean_pairwise_distance(real_f)
 
     nn_idx, nn_dist = nearest(samples, real)
-    # Baseline: real faces' distance to their nearest *other* training face
-    # (real_sub is drawn from `real`, so skip the zero distance to itself).
-    real_nn = []
-    for img in real_sub[:256]:
-        d = np.sqrt(((real.reshape(len(real), -1).astype("float32") / 255.0
-                      - img.reshape(-1).astype("float32") / 255.0) ** 2).mean(1))
-        real_nn.append(np.partition(d, 1)[1])
+    # Baseline: real faces' distance to their nearest *other* training face.
+    _, real_nn = nearest(real_sub[:256], real, exclude=perm[:256])
     pairs = np.concatenate([samples[:16], real[nn_idx[:16]]])
     save_image(os.path.join(args.out, "nearest.png"), make_grid(pairs, ncols=16))
 
@@ -134,6 +146,7 @@ def main():
         "nn_rms_sample_to_train_median": float(np.median(nn_dist)),
         "nn_rms_sample_to_train_min": float(nn_dist.min()),
         "nn_rms_real_to_other_train_median": float(np.median(real_nn)),
+        "live_generator": live,
         "seconds": time.time() - t0,
     }
     with open(os.path.join(args.out, "metrics.json"), "w") as f:
