@@ -127,8 +127,10 @@ def save_preset(model, directory: str, metadata: Mapping[str, Any] | None = None
                 "only GANs with a `sampler` have a default."
             )
         weights = {"generator": sampler}
-        if "ema_decay" in config:
-            config["ema_decay"] = None  # the sampler's weights become the generator's
+    if config.get("ema_decay") is not None and "ema_generator" not in weights:
+        # No EMA weights are stored: the loaded model must sample from the
+        # stored generator, not from a fresh (random) EMA copy.
+        config["ema_decay"] = None
     os.makedirs(directory, exist_ok=True)
 
     entries = {}

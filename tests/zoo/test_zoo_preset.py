@@ -221,3 +221,18 @@ def test_a_preset_folder_without_json_is_unknown(tmp_path):
 
 def test_shipped_presets_dir_is_the_package_data_folder():
     assert registry.SHIPPED_DIR == os.path.join(os.path.dirname(zoo.__file__), "presets")
+
+
+def test_explicit_generator_weights_of_an_ema_gan_sample_correctly(tmp_path):
+    import numpy as np
+
+    import kerasgan
+    from kerasgan import zoo
+
+    gan = kerasgan.models.DCGAN(image_size=16, latent_dim=8, generator_width=4,
+                                discriminator_width=4, ema_decay=0.9)
+    gan.ema_generator.set_weights([w * 1.5 for w in gan.generator.get_weights()])
+    zoo.save_preset(gan, str(tmp_path / "p"), weights={"generator": gan.sampler})
+    loaded = zoo.load(str(tmp_path / "p"))
+    assert loaded.ema_generator is None
+    np.testing.assert_array_equal(loaded.generate(3, seed=0), gan.generate(3, seed=0))

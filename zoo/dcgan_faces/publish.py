@@ -21,7 +21,7 @@ from kerasgan import zoo
 HERE = os.path.dirname(os.path.abspath(__file__))
 PRESET_DIR = os.path.join(HERE, "..", "..", "kerasgan", "zoo", "presets", "dcgan_faces")
 EVAL_CMD = ("python zoo/dcgan_faces/evaluate.py --model dcgan_faces --num 2000 "
-            "--extractor random --out eval/dcgan_faces")
+            "--extractor random --image-size 139 --out eval/dcgan_faces")
 
 
 def main():
