@@ -34,7 +34,7 @@ from kerasgan.networks.cyclegan import (
     patch_output_size,
     resnet_generator,
 )
-from kerasgan.utils.images import to_uint8
+from kerasgan.utils.images import require_float_images, to_uint8
 
 DIRECTIONS = ("a2b", "b2a")
 
@@ -205,12 +205,7 @@ class CycleGAN(AdversarialModel):
                         f"{self.image_size}x{self.image_size} crops; received domain "
                         f"{name.upper()} images of shape {shape}."
                     )
-            dtype = keras.backend.standardize_dtype(images.dtype)
-            if "float" not in dtype:
-                raise ValueError(
-                    f"Expected float images scaled to [-1, 1]; received dtype {dtype}. "
-                    "Convert with `images / 127.5 - 1` or use kerasgan.data.unpaired."
-                )
+            require_float_images(images, "kerasgan.data.unpaired", what=f"domain {name.upper()}")
             checked.append(images)
         return tuple(checked)
 

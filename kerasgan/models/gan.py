@@ -7,7 +7,7 @@ import keras
 from keras import ops
 
 from kerasgan.core import AdversarialModel
-from kerasgan.utils.images import to_uint8
+from kerasgan.utils.images import require_float_images, to_uint8
 
 
 @keras.saving.register_keras_serializable(package="kerasgan")
@@ -99,13 +99,7 @@ class GAN(AdversarialModel):
                 f"{type(self).__name__} expects images of shape (batch, "
                 f"{', '.join(map(str, self.image_shape))}); received {shape}.{hint}"
             )
-        dtype = keras.backend.standardize_dtype(real.dtype)
-        if "float" not in dtype:
-            raise ValueError(
-                f"Expected float images scaled to [-1, 1]; received dtype {dtype}. "
-                "Convert with `images / 127.5 - 1` or load them with "
-                "kerasgan.data.image_folder."
-            )
+        require_float_images(real, "kerasgan.data.image_folder")
         return real
 
     def sample_latent(self, batch_size):

@@ -29,6 +29,7 @@ from kerasgan.networks.srgan import (
     srresnet_generator,
 )
 from kerasgan.sr.tiling import upscale_images
+from kerasgan.utils.images import require_float_images
 
 #: Content losses `SRGAN` accepts by name.
 CONTENT_LOSS_NAMES = ("feature_matching", "mse", "mae", "vgg54", "vgg22")
@@ -48,12 +49,7 @@ def _check_pair(model_name, lr, hr, scale, channels, hr_patch=None):
         if shape[-1] is not None and shape[-1] != channels:
             raise ValueError(f"{model_name} expects {channels}-channel images; received "
                              f"{what} of shape {shape}.")
-        dtype = keras.backend.standardize_dtype(t.dtype)
-        if "float" not in dtype:
-            raise ValueError(
-                f"Expected float {what} images scaled to [-1, 1]; received dtype {dtype}. "
-                "Convert with `images / 127.5 - 1` or load them with "
-                "kerasgan.data.super_resolution.")
+        require_float_images(t, "kerasgan.data.super_resolution", what=what)
     lr_hw, hr_hw = tuple(lr.shape[1:3]), tuple(hr.shape[1:3])
     message = (f"hr must be {scale}x the size of lr; received lr of shape "
                f"{tuple(lr.shape)} and hr of shape {tuple(hr.shape)}.")

@@ -22,6 +22,26 @@ def to_float(images) -> np.ndarray:
     return images.astype("float32") / 127.5 - 1.0
 
 
+def require_float_images(images, loader: str, what: str = "") -> None:
+    """Raises a clear error unless a training batch holds float images.
+
+    Args:
+        images: A tensor or array of training images.
+        loader: The kerasgan loader that produces the right format (named in
+            the message), e.g. `"kerasgan.data.image_folder"`.
+        what: Which input this is (e.g. `"lr"`), for the message.
+    """
+    import keras
+
+    dtype = keras.backend.standardize_dtype(images.dtype)
+    if "float" not in dtype:
+        label = f"{what} " if what else ""
+        raise ValueError(
+            f"Expected float {label}images scaled to [-1, 1]; received dtype {dtype}. "
+            f"Convert with `images / 127.5 - 1` or load them with {loader}."
+        )
+
+
 def make_grid(images, ncols: int | None = None, padding: int = 2,
               pad_value: int = 255) -> np.ndarray:
     """Tiles uint8 images `(n, h, w, c)` into one image.

@@ -153,6 +153,8 @@ def test_bad_inputs_give_clear_errors(domains):
         model.fit(a, batch_size=2, epochs=1, verbose=0)
     with pytest.raises(ValueError, match="4 channels"):
         model.fit(np.zeros((2, 16, 16, 4), "float32"), b[:2], batch_size=2, verbose=0)
+    with pytest.raises(ValueError, match=r"float domain A images scaled to \[-1, 1\].*uint8"):
+        model.fit(np.zeros((2, 16, 16, 3), "uint8"), b[:2], batch_size=2, verbose=0)
     with pytest.raises(ValueError, match="16x16 crops"):
         model.fit(np.zeros((2, 32, 32, 3), "float32"), np.zeros((2, 32, 32, 3), "float32"),
                   batch_size=2, verbose=0)
