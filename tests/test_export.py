@@ -1,7 +1,5 @@
 """SavedModel and TFLite exports compute what the Keras model computes."""
 
-import os
-
 import keras
 import numpy as np
 import pytest

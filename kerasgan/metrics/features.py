@@ -28,8 +28,7 @@ from typing import Any, Callable
 import numpy as np
 import keras
 
-from kerasgan.utils.keras_weights import (WeightsNotFoundError, cached_weights_path,
-                                         keras_cache_dirs)
+from kerasgan.utils.keras_weights import WeightsNotFoundError, cached_weights_path
 
 from kerasgan.metrics.inputs import ImageData, iter_batches, num_images
 

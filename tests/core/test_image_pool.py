@@ -1,6 +1,5 @@
 """The history pool of generated images (Shrivastava et al. 2017, CycleGAN)."""
 
-import keras
 import numpy as np
 import pytest
 import tensorflow as tf

@@ -15,7 +15,6 @@ import os
 
 import keras
 
-import kerasgan
 from kerasgan import zoo
 
 HERE = os.path.dirname(os.path.abspath(__file__))
