@@ -6,7 +6,7 @@
   PSNR/SSIM on an `HR/` + `LR_bicubic_x4/` benchmark folder, with PIL bicubic
   as the baseline; `format_table(results)` prints them.
 - `upscale_images`: tiled inference behind the models' `upscale`.
-- `SRPreview` callback and `comparison_strip` (bicubic / model / HR crops).
+- `SRBenchmark` callback (PSNR/SSIM logged during `fit`), `SRPreview` callback and `comparison_strip` (bicubic / model / HR crops).
 
 Example:
 ```python
@@ -15,10 +15,10 @@ results = evaluate_sr("srresnet_x4", "benchmark/Set5")
 ```
 """
 
-from kerasgan.sr.callbacks import SRPreview, comparison_strip
+from kerasgan.sr.callbacks import SRBenchmark, SRPreview, comparison_strip
 from kerasgan.sr.evaluate import bicubic_upscale, evaluate_sr, format_table
 from kerasgan.sr.metrics import gaussian_kernel, psnr, rgb_to_y, ssim
 from kerasgan.sr.tiling import upscale_images
 
-__all__ = ["SRPreview", "bicubic_upscale", "comparison_strip", "evaluate_sr", "format_table", "gaussian_kernel", "psnr",
+__all__ = ["SRBenchmark", "SRPreview", "bicubic_upscale", "comparison_strip", "evaluate_sr", "format_table", "gaussian_kernel", "psnr",
            "rgb_to_y", "ssim", "upscale_images"]

@@ -1,4 +1,5 @@
-"""`SRPreview`: a callback that writes bicubic / model / HR comparison strips."""
+"""Super-resolution callbacks: `SRPreview` (comparison strips) and `SRBenchmark`
+(PSNR/SSIM on a benchmark folder during `fit`)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import os
 import keras
 import numpy as np
 
-from kerasgan.sr.evaluate import bicubic_upscale
+from kerasgan.sr.evaluate import bicubic_upscale, evaluate_sr
 
 
 def comparison_strip(lr: np.ndarray, hr: np.ndarray, outputs: dict, scale: int = 4,
@@ -75,3 +76,52 @@ class SRPreview(keras.callbacks.Callback):
 
     def get_config(self) -> dict:
         return {"directory": self.directory, "every": self.every, "box": self.box}
+
+
+class SRBenchmark(keras.callbacks.Callback):
+    """Scores the model on an `HR/` + `LR_bicubic_x4/` folder every `every` epochs.
+
+    Adds `{prefix}_psnr` and `{prefix}_ssim` (Y channel, the protocol of
+    `kerasgan.sr.psnr` / `ssim`) to the epoch logs, so `CSVLogger`,
+    `ModelCheckpoint(monitor=...)` and `EarlyStopping` listed *after* it see them.
+    Epochs between evaluations log NaN, so the keys exist from the first epoch
+    (`CSVLogger` fixes its columns then).
+
+    Args:
+        dataset_dir: Benchmark folder (e.g. `benchmark/Set5`).
+        scale: Scale factor.
+        every: Epoch interval.
+        prefix: Log key prefix (default: the folder's name in lower case).
+
+    Example:
+    ```python
+    model.fit(ds, callbacks=[SRBenchmark("benchmark/Set5"),
+                             keras.callbacks.CSVLogger("log.csv")])
+    ```
+    """
+
+    def __init__(self, dataset_dir: str, scale: int = 4, every: int = 1,
+                 prefix: str | None = None):
+        super().__init__()
+        if not os.path.isdir(dataset_dir):
+            raise FileNotFoundError(f"SRBenchmark: no benchmark folder at {dataset_dir!r}; "
+                                    "expected a folder with HR/ and LR_bicubic_x4/.")
+        self.dataset_dir = dataset_dir
+        self.scale = int(scale)
+        self.every = max(1, int(every))
+        self.prefix = prefix or os.path.basename(os.path.normpath(dataset_dir)).lower()
+
+    def on_epoch_end(self, epoch, logs=None):
+        if logs is None:
+            return
+        if (epoch + 1) % self.every:
+            logs[f"{self.prefix}_psnr"] = logs[f"{self.prefix}_ssim"] = float("nan")
+            return
+        result = evaluate_sr(self.model, self.dataset_dir, scale=self.scale,
+                             progress=False, verbose=False)
+        logs[f"{self.prefix}_psnr"] = float(result["mean"]["psnr"])
+        logs[f"{self.prefix}_ssim"] = float(result["mean"]["ssim"])
+
+    def get_config(self) -> dict:
+        return {"dataset_dir": self.dataset_dir, "scale": self.scale, "every": self.every,
+                "prefix": self.prefix}

@@ -146,3 +146,30 @@ def test_evaluate_sr_runs_a_real_model_and_strip(tmp_path):
     _, lr, hr = sr_benchmark(root)[0]
     strip = comparison_strip(lr, hr, {"model": model.upscale(lr)}, 4, box=(0, 0, 20, 24))
     assert strip.shape == (20, 3 * 24 + 2 * 4, 3) and strip.dtype == np.uint8
+
+
+def test_sr_benchmark_callback_logs_scores_that_csv_logger_sees(tmp_path):
+    import csv
+
+    import keras
+
+    from kerasgan.models.srgan import SRResNet
+    from kerasgan.sr import SRBenchmark
+
+    root = str(tmp_path / "Tiny")
+    _write_benchmark(root, ["a", "b"], size=(6, 8))
+    model = SRResNet(num_blocks=1, width=8)
+    model.compile(optimizer=keras.optimizers.Adam(1e-3), loss="mae")
+    rng = np.random.default_rng(1)
+    lr = rng.uniform(-1, 1, (4, 6, 6, 3)).astype("float32")
+    hr = rng.uniform(-1, 1, (4, 24, 24, 3)).astype("float32")
+    log = str(tmp_path / "log.csv")
+    model.fit(lr, hr, batch_size=2, epochs=2, verbose=0,
+              callbacks=[SRBenchmark(root, every=2), keras.callbacks.CSVLogger(log)])
+    rows = list(csv.DictReader(open(log)))
+    assert np.isnan(float(rows[0]["tiny_psnr"])) and np.isnan(float(rows[0]["tiny_ssim"]))
+    expected = evaluate_sr(model, root, progress=False, verbose=False)["mean"]
+    assert float(rows[1]["tiny_psnr"]) == pytest.approx(expected["psnr"], rel=1e-6)
+    assert float(rows[1]["tiny_ssim"]) == pytest.approx(expected["ssim"], rel=1e-6)
+    with pytest.raises(FileNotFoundError, match="HR/ and LR_bicubic_x4"):
+        SRBenchmark(str(tmp_path / "missing"))

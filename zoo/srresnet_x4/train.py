@@ -28,7 +28,7 @@ import keras
 from kerasgan import zoo
 from kerasgan.data.super_resolution import sr_benchmark, super_resolution
 from kerasgan.models.srgan import SRResNet
-from kerasgan.sr import SRPreview, evaluate_sr
+from kerasgan.sr import SRBenchmark, SRPreview, evaluate_sr
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SHARED_SR = os.path.join(HERE, "..", "..", "..", "shared", "data", "sr")
@@ -97,6 +97,8 @@ def main():
                    help="throughput probe: run this many steps, report, export, exit")
     p.add_argument("--no-eval", action="store_true", help="skip the Set5/Set14 evaluation")
     p.add_argument("--resume", action="store_true", help="require an interrupted run in --out")
+    p.add_argument("--eval-every", type=int, default=1,
+                   help="log Set5 PSNR/SSIM every N epochs (0: never)")
     args = p.parse_args()
 
     backup = os.path.join(args.out, "backup")
@@ -126,6 +128,8 @@ def main():
     if not args.max_steps:
         callbacks.insert(0, keras.callbacks.BackupAndRestore(backup, delete_checkpoint=False))
     set5 = os.path.join(args.bench, "Set5")
+    if os.path.isdir(set5) and args.eval_every and not args.max_steps:
+        callbacks.insert(0, SRBenchmark(set5, scale=4, every=args.eval_every))
     if os.path.isdir(set5):
         _, lr_img, hr_img = sr_benchmark(set5)[1]
         callbacks.append(SRPreview(lr_img, hr_img, os.path.join(args.out, "preview"),
