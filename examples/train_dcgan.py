@@ -10,8 +10,15 @@ Examples:
     # a 1-minute offline demo on generated shapes
     python examples/train_dcgan.py --demo --out runs/demo
 
-Run the same command again after an interruption and training continues from
-the last completed epoch (weights and both optimizers' state).
+Run the same command again after an interruption (Ctrl-C, a pre-empted machine,
+even `kill -9`) and training continues from the last checkpoint -- written
+atomically every `--checkpoint-every` steps and at each epoch end -- with the
+full training state (weights, EMA generator, both optimizers, counters, random
+state) and the data stream positioned at the next batch
+(`kerasgan.callbacks.ResumableBackup`). With a folder or the demo data the
+resumed run trains on exactly the batches an uninterrupted run would have;
+tfds shuffles its files without a seed, so there the order after a resume
+differs.
 """
 
 import argparse
@@ -19,6 +26,7 @@ import os
 
 import keras
 import numpy as np
+import tensorflow as tf
 
 import kerasgan
 
@@ -55,22 +63,47 @@ def main():
     p.add_argument("--ema", type=float, default=None, help="EMA decay of generator weights")
     p.add_argument("--out", default="runs/dcgan")
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--checkpoint-every", type=int, default=500,
+                   help="save the training state every this many steps (and every epoch)")
+    p.add_argument("--steps-per-epoch", type=int, default=None,
+                   help="default: images // batch size")
     args = p.parse_args()
 
+    # One infinite, seeded stream of batches (each pass reshuffled): the n-th
+    # batch is what step n trains on, so a resumed run can start at any step.
+    # `make_stream` builds it afresh for every iterator (see
+    # kerasgan.callbacks.resumable_dataset).
     if args.demo:
         args.image_size = 32
+        args.batch_size = min(args.batch_size, 32)
         data = demo_images(size=32, seed=args.seed)
-        dataset = {"x": data, "batch_size": min(args.batch_size, 32), "shuffle": True}
+        num_images = len(data)
+
+        def make_stream():
+            return (tf.data.Dataset.from_tensor_slices(data)
+                    .shuffle(num_images, seed=args.seed)
+                    .batch(args.batch_size, drop_remainder=True).repeat())
         width = min(args.width, 32)
-    else:
-        if args.data:
-            ds = kerasgan.data.image_folder(args.data, args.image_size, args.batch_size,
-                                            seed=args.seed, cache=True)
-        else:
-            ds = kerasgan.data.tfds_images(args.tfds, args.image_size, args.batch_size,
-                                           data_dir=args.tfds_dir, seed=args.seed)
-        dataset = {"x": ds}
+    elif args.data:
+        num_images = len(kerasgan.data.list_images(args.data))
+
+        def make_stream():
+            return kerasgan.data.image_folder(args.data, args.image_size, args.batch_size,
+                                              seed=args.seed, cache=True, repeat=True)
         width = args.width
+    else:
+        if args.steps_per_epoch is None:
+            import tensorflow_datasets as tfds
+
+            info = tfds.builder(args.tfds, data_dir=args.tfds_dir).info
+            num_images = info.splits["train"].num_examples
+
+        def make_stream():
+            return kerasgan.data.tfds_images(args.tfds, args.image_size, args.batch_size,
+                                             data_dir=args.tfds_dir, seed=args.seed,
+                                             repeat=True)
+        width = args.width
+    steps_per_epoch = args.steps_per_epoch or max(1, num_images // args.batch_size)
 
     os.makedirs(args.out, exist_ok=True)
     gan = kerasgan.models.DCGAN(image_size=args.image_size, latent_dim=args.latent_dim,
@@ -79,12 +112,18 @@ def main():
     gan.compile(g_optimizer=keras.optimizers.Adam(args.g_lr, beta_1=0.5),
                 d_optimizer=keras.optimizers.Adam(args.d_lr, beta_1=0.5),
                 loss=args.loss)
+    backup = kerasgan.callbacks.ResumableBackup(os.path.join(args.out, "backup"),
+                                                save_freq=args.checkpoint_every)
+    if backup.checkpoint:
+        print(f"Resuming from {backup.checkpoint} (epoch {backup.initial_epoch + 1}, "
+              f"step {backup.initial_step})")
     callbacks = [
+        backup,  # first, so the other callbacks see the restored state
         kerasgan.callbacks.SampleGrid(os.path.join(args.out, "samples")),
-        keras.callbacks.BackupAndRestore(os.path.join(args.out, "backup")),
         keras.callbacks.CSVLogger(os.path.join(args.out, "log.csv"), append=True),
     ]
-    gan.fit(**dataset, epochs=args.epochs, callbacks=callbacks)
+    gan.fit(backup.dataset(make_stream), steps_per_epoch=steps_per_epoch, epochs=args.epochs,
+            initial_epoch=backup.initial_epoch, callbacks=callbacks)
     gan.save(os.path.join(args.out, "dcgan.keras"))
     print(f"Samples in {os.path.join(args.out, 'samples')}; model in "
           f"{os.path.join(args.out, 'dcgan.keras')}")

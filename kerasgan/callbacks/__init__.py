@@ -1,6 +1,8 @@
 """Keras callbacks for GAN training."""
 
+from kerasgan.callbacks.resume import ResumableBackup, resumable_dataset
 from kerasgan.callbacks.sample_grid import SampleGrid
 from kerasgan.callbacks.training_monitor import TrainingMonitor, batch_diversity
 
-__all__ = ["SampleGrid", "TrainingMonitor", "batch_diversity"]
+__all__ = ["ResumableBackup", "SampleGrid", "TrainingMonitor", "batch_diversity",
+           "resumable_dataset"]
