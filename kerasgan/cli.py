@@ -378,7 +378,7 @@ def cmd_evaluate_sr(args) -> int:
 
     if not os.path.isdir(args.dataset_dir):
         raise CLIError(f"benchmark folder not found: {args.dataset_dir}")
-    results = evaluate_sr(args.name, args.dataset_dir, scale=args.scale)
+    results = evaluate_sr(args.name, args.dataset_dir, scale=args.scale, verbose=False)
     print(format_table(results))
     return 0
 

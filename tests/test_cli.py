@@ -43,7 +43,7 @@ class ZooTestUpscaler(keras.Model):
         super().__init__(**kwargs)
         self.generator = _pointwise("generator")
 
-    def upscale(self, image):
+    def upscale(self, image, tile=None):
         x = np.asarray(image, "float32")[None] / 127.5 - 1.0
         y = kerasgan.utils.images.to_uint8(keras.ops.convert_to_numpy(self.generator(x)))[0]
         return y.repeat(2, axis=0).repeat(2, axis=1)
@@ -327,3 +327,24 @@ def test_save_preset_command_round_trip(tmp_path, capsys):
     assert "expected a .keras file" in capsys.readouterr().err
     assert cli.main(["save-preset", str(tmp_path / "m.keras"), str(out)]) == 1
     assert "overwrite" in capsys.readouterr().err
+
+
+def test_evaluate_sr_prints_one_table_matching_evaluate_sr(env, capsys):
+    from kerasgan.sr import evaluate_sr
+
+    rng = np.random.default_rng(3)
+    bench = env / "Tiny"
+    (bench / "HR").mkdir(parents=True)
+    (bench / "LR_bicubic_x2").mkdir()
+    for name in ("a.png", "b.png"):
+        hr = rng.integers(0, 256, (24, 28, 3), dtype="uint8")
+        Image.fromarray(hr).save(bench / "HR" / name)
+        Image.fromarray(hr).resize((14, 12), Image.BICUBIC).save(bench / "LR_bicubic_x2" / name)
+    code, out, _ = run(capsys, "evaluate-sr", "tiny_up", bench, "--scale", "2")
+    assert code == 0
+    assert out.count("Bicubic PSNR") == 1, out
+    expected = evaluate_sr("tiny_up", str(bench), scale=2, progress=False, verbose=False)
+    mean_row = [line for line in out.splitlines() if line.startswith("mean")][0].split()
+    assert float(mean_row[3]) == pytest.approx(expected["mean"]["psnr"], abs=0.006)
+    code, _, err = run(capsys, "evaluate-sr", "tiny_up", env / "nowhere")
+    assert_clean_error(code, err, "benchmark folder not found")
