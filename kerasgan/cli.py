@@ -98,6 +98,8 @@ def build_parser() -> argparse.ArgumentParser:
     _add_model_options(p)
     p.add_argument("images", metavar="IMG", nargs="+", help="input images or folders")
     p.add_argument("--output-dir", metavar="DIR", required=True, help="output folder")
+    p.add_argument("--self-ensemble", action="store_true",
+                   help="average the 8 flips/rotations of each image (8x slower)")
 
     p = sub.add_parser("export", help="export a model's generator to SavedModel or TFLite",
                        description="Export the generator of a zoo model (or preset folder) "
@@ -117,6 +119,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("name", metavar="NAME", help="zoo name, preset folder or .keras file")
     p.add_argument("dataset_dir", metavar="DATASET_DIR", help="folder with HR/ and LR_bicubic_x<s>/")
     p.add_argument("--scale", type=int, default=4)
+    p.add_argument("--self-ensemble", action="store_true",
+                   help="score the 8-way flip/rotation self-ensemble (8x slower)")
 
     p = sub.add_parser("save-preset", help="publish a trained .keras model as a preset folder",
                        description="Write a preset folder (preset.json + .weights.h5 with "
@@ -346,7 +350,8 @@ def _run_image_task(args, task: str) -> int:
             if task == "translate":
                 result = model.translate(image[None], direction=args.direction)
             else:
-                result = model.upscale(image)
+                extra = {"self_ensemble": True} if args.self_ensemble else {}
+                result = model.upscale(image, **extra)
         except ValueError as e:
             raise CLIError(f"{task} failed on {src}: {e}") from e
         save_image(dst, _check_output(result, task, model, src))
@@ -378,7 +383,8 @@ def cmd_evaluate_sr(args) -> int:
 
     if not os.path.isdir(args.dataset_dir):
         raise CLIError(f"benchmark folder not found: {args.dataset_dir}")
-    results = evaluate_sr(args.name, args.dataset_dir, scale=args.scale, verbose=False)
+    results = evaluate_sr(args.name, args.dataset_dir, scale=args.scale, verbose=False,
+                          self_ensemble=args.self_ensemble)
     print(format_table(results))
     return 0
 

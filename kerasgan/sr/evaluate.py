@@ -51,7 +51,7 @@ def _resolve_model(model_or_name):
 def evaluate_sr(model_or_name, dataset_dir: str, scale: int = 4,
                 crop_border: int | None = None, y_channel: bool = True,
                 tile: int | str | None = "auto", progress: bool = True,
-                verbose: bool = True) -> dict[str, Any]:
+                verbose: bool = True, self_ensemble: bool = False) -> dict[str, Any]:
     """Evaluates a super-resolution model on an `HR/` + `LR_bicubic_x4/` folder.
 
     For each image: the model's output on the given LR image and PIL bicubic
@@ -68,6 +68,8 @@ def evaluate_sr(model_or_name, dataset_dir: str, scale: int = 4,
         tile: Passed to `upscale` (bounded memory on large images).
         progress: Show a tqdm progress bar.
         verbose: Print `format_table(results)`.
+        self_ensemble: Score the model's 8-way flip/rotation self-ensemble
+            (`upscale(..., self_ensemble=True)`) instead of its plain output.
 
     Returns:
         A dict: `dataset`, `model`, `scale`, `crop_border`, `y_channel`,
@@ -99,7 +101,8 @@ def evaluate_sr(model_or_name, dataset_dir: str, scale: int = 4,
                "bicubic_psnr": psnr(bic, hr, crop_border, y_channel),
                "bicubic_ssim": ssim(bic, hr, crop_border, y_channel)}
         if model is not None:
-            sr = np.asarray(model.upscale(lr, tile=tile))
+            extra = {"self_ensemble": True} if self_ensemble else {}
+            sr = np.asarray(model.upscale(lr, tile=tile, **extra))
             if sr.shape != hr.shape:
                 raise ValueError(f"{model_name} returned {sr.shape} for {name}; expected "
                                  f"{hr.shape}.")
@@ -111,8 +114,9 @@ def evaluate_sr(model_or_name, dataset_dir: str, scale: int = 4,
     results = {
         "dataset": os.path.basename(os.path.abspath(dataset_dir)),
         "dataset_dir": dataset_dir,
-        "model": model_name,
+        "model": model_name + (" (x8 self-ensemble)" if self_ensemble else ""),
         "scale": scale,
+        "self_ensemble": bool(self_ensemble),
         "crop_border": crop_border,
         "y_channel": y_channel,
         "images": rows,

@@ -92,8 +92,25 @@ def _upscale_float(network, image: np.ndarray, scale: int, tile, overlap: int,
     return out
 
 
+def _self_ensemble_float(network, image: np.ndarray, scale: int, tile, overlap: int,
+                         batch_size: int) -> np.ndarray:
+    """Mean of the outputs for the 8 flips/rotations of `image`, each mapped back."""
+    total = None
+    for k in range(4):
+        for flip in (False, True):
+            x = np.rot90(image, k)
+            x = x[:, ::-1] if flip else x
+            y = _upscale_float(network, np.ascontiguousarray(x), scale, tile, overlap,
+                               batch_size)
+            y = y[:, ::-1] if flip else y
+            y = np.rot90(y, -k)
+            total = y if total is None else total + y
+    return total / 8.0
+
+
 def upscale_images(network, images, scale: int, tile: int | str | None = "auto",
-                   overlap: int = 16, batch_size: int = 8, channels: int = 3):
+                   overlap: int = 16, batch_size: int = 8, channels: int = 3,
+                   self_ensemble: bool = False):
     """Super-resolves uint8 images with `network` (float [-1, 1] in and out).
 
     Args:
@@ -109,6 +126,10 @@ def upscale_images(network, images, scale: int, tile: int | str | None = "auto",
             context: centre-crop stitching).
         batch_size: Tiles (or batch images) per forward pass.
         channels: The network's image channels.
+        self_ensemble: Average the outputs for the 8 flips and 90° rotations
+            of each image (the "geometric self-ensemble" of Timofte et al.
+            2016 / EDSR+, Lim et al. 2017): typically a little higher PSNR for
+            8x the compute. Off by default.
 
     Returns:
         uint8 output of the input's structure: `(s*h, s*w, c)`, `(n, s*h, s*w, c)`
@@ -132,7 +153,8 @@ def upscale_images(network, images, scale: int, tile: int | str | None = "auto",
         image = _to_rgb(image, channels)
         if min(image.shape[:2]) < 1:
             raise ValueError(f"Cannot upscale an empty image of shape {image.shape}.")
-        return to_uint8(_upscale_float(network, image, scale, tile, overlap, batch_size))
+        run = _self_ensemble_float if self_ensemble else _upscale_float
+        return to_uint8(run(network, image, scale, tile, overlap, batch_size))
 
     if isinstance(images, (list, tuple)):
         return [one(im) for im in images]
@@ -147,8 +169,9 @@ def upscale_images(network, images, scale: int, tile: int | str | None = "auto",
         return np.zeros((0, images.shape[1] * scale, images.shape[2] * scale, channels),
                         np.uint8)
     h, w = images.shape[1:3]
-    untiled = tile is None or (tile == "auto" and h * w <= AUTO_TILE_PIXELS) or (
-        tile != "auto" and h <= tile and w <= tile)
+    untiled = not self_ensemble and (
+        tile is None or (tile == "auto" and h * w <= AUTO_TILE_PIXELS)
+        or (tile != "auto" and h <= tile and w <= tile))
     if untiled:
         batch = np.stack([_to_rgb(im, channels) for im in images])
         out = [to_uint8(_run(network, batch[i:i + batch_size]))

@@ -2,7 +2,8 @@
 
 Loads the `.keras` model saved by `zoo/srresnet_x4/train.py` or
 `zoo/srgan_x4/train.py`, scores it on Set5 and Set14 with `evaluate_sr`
-(PSNR/SSIM on Y, 4-pixel border, PIL bicubic alongside), writes
+(PSNR/SSIM on Y, 4-pixel border, PIL bicubic alongside; plain and with the
+8-way flip/rotation self-ensemble), writes
 `kerasgan/zoo/presets/<name>/` (float32 generator weights with their sha256 and
 the metrics), then loads the written preset offline and checks that it
 reproduces the Set5 PSNR exactly. The printed tables are the model card's.
@@ -49,20 +50,24 @@ def main():
     model = keras.saving.load_model(args.model, compile=False)
     recipe = json.load(open(os.path.join(os.path.dirname(args.model), "recipe.json")))
     metrics, tables = [], []
-    for dataset in ("Set5", "Set14"):
-        result = evaluate_sr(model, os.path.join(args.bench, dataset), progress=False,
-                             verbose=False)
-        tables.append(format_table(result))
-        command = f"kerasgan evaluate-sr {args.name} ../shared/data/sr/benchmark/{dataset}"
-        for key, label, digits in (("psnr", "PSNR-Y", 2), ("ssim", "SSIM-Y", 4)):
-            paper = PAPER[args.name][dataset][0 if key == "psnr" else 1]
-            metrics.append({
-                "name": label, "value": round(result["mean"][key], digits), "dataset": dataset,
-                "command": command,
-                "bicubic": round(result["mean"][f"bicubic_{key}"], digits),
-                "paper": paper,
-                "paper_source": "Ledig et al. 2017, Table 2 (ImageNet training, MATLAB bicubic)",
-            })
+    for ensemble in (False, True):
+        for dataset in ("Set5", "Set14"):
+            result = evaluate_sr(model, os.path.join(args.bench, dataset), progress=False,
+                                 verbose=False, self_ensemble=ensemble)
+            tables.append(format_table(result))
+            command = f"kerasgan evaluate-sr {args.name} ../shared/data/sr/benchmark/{dataset}"
+            command += " --self-ensemble" if ensemble else ""
+            for key, label, digits in (("psnr", "PSNR-Y", 2), ("ssim", "SSIM-Y", 4)):
+                paper = PAPER[args.name][dataset][0 if key == "psnr" else 1]
+                metrics.append({
+                    "name": label + (" (x8 self-ensemble)" if ensemble else ""),
+                    "value": round(result["mean"][key], digits), "dataset": dataset,
+                    "command": command,
+                    "bicubic": round(result["mean"][f"bicubic_{key}"], digits),
+                    "paper": paper,
+                    "paper_source": ("Ledig et al. 2017, Table 2 (single pass; ImageNet "
+                                     "training, MATLAB bicubic)"),
+                })
     stage = "SRGAN" if args.name == "srgan_x4" else "SRResNet"
     generator = model.generator
     zoo.save_preset(model, out, weights={"generator": generator}, overwrite=True, metadata={
