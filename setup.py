@@ -32,7 +32,9 @@ setup(
         "tqdm",
     ],
     extras_require={
-        "test": ["pytest>=7", "scipy", "tensorboard", "scikit-image"],
+        "test": ["pytest>=7", "scipy", "tensorboard", "scikit-image", "jax[cpu]"],
+        "jax": ["jax"],
+        "torch": ["torch"],
         "tensorboard": ["tensorboard"],
         "bench": ["torch"],
         "hub": ["huggingface_hub"],

@@ -105,6 +105,56 @@ def _peak_rss_mib():
     return rss / (1024.0 * 1024.0) if sys.platform == "darwin" else rss / 1024.0
 
 
+def timed_fit(keras, model, data, warmup: int, steps: int):
+    """Trains `warmup` untimed steps, then times `steps` steps of `fit`.
+
+    Each batch is timed from its start to the end of its step, synchronising
+    on the step's logs (converting a logged value to Python waits for it, also
+    under JAX's asynchronous dispatch).
+
+    Args:
+        keras: The `keras` module.
+        model: A compiled Keras model.
+        data: What `fit` takes (a repeating dataset or a `PyDataset` of at
+            least `max(warmup, steps)` batches).
+        warmup: Untimed steps (tracing, compilation, allocator warm-up).
+        steps: Timed steps.
+
+    Returns:
+        `(warmup_s, step_times, total_s, cpu_s, last_logs)`.
+    """
+
+    class StepTimer(keras.callbacks.Callback):
+        def __init__(self):
+            super().__init__()
+            self.start = None
+            self.ends = []
+            self.last_logs = None
+
+        def on_train_batch_begin(self, batch, logs=None):
+            if self.start is None:
+                self.start = time.perf_counter()
+
+        def on_train_batch_end(self, batch, logs=None):
+            # Converting a logged value to Python waits for the step.
+            self.last_logs = {k: float(v) for k, v in (logs or {}).items()}
+            self.ends.append(time.perf_counter())
+
+    t0 = time.perf_counter()
+    model.fit(data, steps_per_epoch=warmup, epochs=1, verbose=0, callbacks=[StepTimer()])
+    warmup_s = time.perf_counter() - t0
+
+    timer = StepTimer()
+    cpu0 = _cpu_seconds()
+    model.fit(data, steps_per_epoch=steps, epochs=1, verbose=0, callbacks=[timer])
+    cpu_s = _cpu_seconds() - cpu0
+    times = [timer.ends[0] - timer.start] + [
+        b - a for a, b in zip(timer.ends, timer.ends[1:])
+    ]
+    total = timer.ends[-1] - timer.start
+    return warmup_s, times, total, cpu_s, timer.last_logs
+
+
 def _configure_tf(args):
     import tensorflow as tf
 
@@ -209,37 +259,8 @@ def _run_keras_child(args):
         model.compile(d_optimizer=adam(), g_optimizer=adam(), jit_compile=args.jit)
 
     dataset = _random_dataset(tf, args)
-
-    class StepTimer(keras.callbacks.Callback):
-        def __init__(self):
-            super().__init__()
-            self.start = None
-            self.ends = []
-            self.last_logs = None
-
-        def on_train_batch_begin(self, batch, logs=None):
-            if self.start is None:
-                self.start = time.perf_counter()
-
-        def on_train_batch_end(self, batch, logs=None):
-            # Converting a logged value to Python waits for the step.
-            self.last_logs = {k: float(v) for k, v in (logs or {}).items()}
-            self.ends.append(time.perf_counter())
-
-    t0 = time.perf_counter()
-    model.fit(dataset, steps_per_epoch=args.warmup, epochs=1, verbose=0,
-              callbacks=[StepTimer()])
-    warmup_s = time.perf_counter() - t0
-
-    timer = StepTimer()
-    cpu0 = _cpu_seconds()
-    model.fit(dataset, steps_per_epoch=args.steps, epochs=1, verbose=0,
-              callbacks=[timer])
-    cpu_s = _cpu_seconds() - cpu0
-    times = [timer.ends[0] - timer.start] + [
-        b - a for a, b in zip(timer.ends, timer.ends[1:])
-    ]
-    total = timer.ends[-1] - timer.start
+    warmup_s, times, total, cpu_s, last_logs = timed_fit(
+        keras, model, dataset, args.warmup, args.steps)
     return {
         "impl": args.child,
         "images_per_s": args.steps * args.batch_size / total,
@@ -249,7 +270,7 @@ def _run_keras_child(args):
         "warmup_s": warmup_s,
         "peak_rss_mib": _peak_rss_mib(),
         "threads": args.threads,
-        "losses": timer.last_logs,
+        "losses": last_logs,
         "versions": {"tensorflow": tf.__version__, "keras": keras.__version__},
     }
 

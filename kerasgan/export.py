@@ -28,16 +28,13 @@ import tempfile
 
 import keras
 
+from kerasgan.utils.optional import require_tensorflow
+
 FORMATS = ("saved_model", "tflite")
 
 
 def _require_tensorflow():
-    try:
-        import tensorflow as tf
-    except ImportError as err:  # pragma: no cover - only without TensorFlow
-        raise ImportError(
-            "Exporting to SavedModel/TFLite needs TensorFlow: pip install tensorflow."
-        ) from err
+    tf = require_tensorflow("Exporting to SavedModel/TFLite")
     if keras.backend.backend() != "tensorflow":  # pragma: no cover
         raise RuntimeError(
             "SavedModel/TFLite export runs on the TensorFlow backend; set "

@@ -23,6 +23,15 @@ if keras.backend.backend() == "tensorflow":
     except RuntimeError:  # runtime already initialised by another plugin
         pass
 
+
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers",
+        "multibackend: a training test that must pass on every Keras backend; "
+        "tests/backend/test_backends.py also runs these under KERAS_BACKEND=jax and torch.",
+    )
+
+
 SHARED_DATA = os.path.abspath(
     os.path.join(os.path.dirname(__file__), "..", "..", "shared", "data")
 )

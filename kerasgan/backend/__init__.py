@@ -2,17 +2,27 @@
 
 Everything else in kerasgan is written with `keras.ops`. The few operations that
 Keras does not abstract -- taking gradients for a custom `train_step`, gradients
-with respect to inputs (for gradient penalties) and the replica context of
-`tf.distribute` -- live in one module per backend, chosen here.
+with respect to inputs (for gradient penalties), the shape of the trainer's
+`train_step` (stateful on TensorFlow and PyTorch, a pure function of the
+variables' values on JAX) and the replica context of `tf.distribute` -- live in
+one module per backend, chosen here: `tensorflow_backend`, `jax_backend`,
+`torch_backend`.
 """
+
+from __future__ import annotations
 
 import keras
 
 _BACKEND = keras.backend.backend()
+SUPPORTED_BACKENDS = ("tensorflow", "jax", "torch")
 
 if _BACKEND == "tensorflow":
     from kerasgan.backend import tensorflow_backend as _impl
-else:  # pragma: no cover - exercised only on other backends
+elif _BACKEND == "jax":
+    from kerasgan.backend import jax_backend as _impl
+elif _BACKEND == "torch":
+    from kerasgan.backend import torch_backend as _impl
+else:  # pragma: no cover - e.g. numpy or openvino (inference only)
     _impl = None
 
 
@@ -20,9 +30,67 @@ def _require_impl(what: str):
     if _impl is None:
         raise NotImplementedError(
             f"kerasgan's {what} is not available on the '{_BACKEND}' Keras "
-            "backend yet. Use KERAS_BACKEND=tensorflow (pip install tensorflow)."
+            f"backend; training works on {', '.join(SUPPORTED_BACKENDS)} "
+            "(set KERAS_BACKEND to one of them)."
         )
     return _impl
+
+
+def run_step(model, step_fn, args: tuple):
+    """Calls a stateful step body the way the backend's trainer expects.
+
+    TensorFlow's and PyTorch's trainers call `train_step(data)` and the body
+    runs as is. JAX's trainer calls `train_step(state, data)` with the values
+    of the model's variables and expects `(logs, new_state)`; the body then
+    runs inside a `keras.StatelessScope` (see `kerasgan.backend.jax_backend`).
+    A direct `train_step(data)` on JAX runs the same way on the variables'
+    current values and assigns the new ones.
+
+    Args:
+        model: The `keras.Model` whose step it is.
+        step_fn: The stateful body, `step_fn(data) -> logs`.
+        args: The arguments the trainer passed to `train_step`/`test_step`:
+            `(data,)`, or `(state, data)` on JAX.
+
+    Returns:
+        `logs`, or `(logs, new_state)` on JAX.
+
+    Example:
+    ```python
+    def train_step(self, *args):
+        return kerasgan.backend.run_step(self, self._train_step, args)
+    ```
+    """
+    if len(args) == 2 and _BACKEND == "jax":
+        return _impl.stateless_step(model, step_fn, args[0], args[1])
+    if len(args) == 1 and _BACKEND == "jax":  # a direct call, outside the trainer
+        return _impl.stateful_step(model, step_fn, args[0])
+    if len(args) == 1:
+        return step_fn(args[0])
+    accepted = "(data) or (state, data)" if _BACKEND == "jax" else "(data)"
+    raise TypeError(
+        f"train_step/test_step takes {accepted} on the {_BACKEND} backend; "
+        f"received {len(args)} arguments."
+    )
+
+
+def trainer_optimizer(model):
+    """What the backend's trainer needs as `model.optimizer`, or None.
+
+    Keras's JAX trainer reads `model.optimizer.variables` to thread optimizer
+    state through its pure `train_step`; a GAN has two optimizers, so on JAX
+    this is an object listing both optimizers' variables. Other backends need
+    nothing (None).
+
+    Args:
+        model: An `AdversarialModel` after `compile`.
+
+    Returns:
+        An object with `variables`, `built` and `build()`, or None.
+    """
+    if _BACKEND == "jax":
+        return _impl.trainer_optimizer(model)
+    return None
 
 
 def gradient_step(loss_fn, variables, optimizer, after=()):
@@ -38,7 +106,7 @@ def gradient_step(loss_fn, variables, optimizer, after=()):
 
     Returns:
         `(loss, logs, done)`: `loss_fn`'s results and a value that is ready
-        once the update is applied.
+        once the update is applied (None where the backend needs none).
     """
     return _require_impl("gradient step").gradient_step(
         loss_fn, variables, optimizer, after
@@ -49,7 +117,15 @@ def input_gradients(fn, inputs):
     """Gradients of `sum(fn(inputs))` with respect to `inputs`.
 
     The gradient stays differentiable, so a penalty built on it can itself be
-    minimised (WGAN-GP, R1).
+    minimised (WGAN-GP, R1): `tf.GradientTape` on TensorFlow, `jax.vjp` on
+    JAX, `torch.autograd.grad(create_graph=True)` on PyTorch.
+
+    Args:
+        fn: A callable mapping `inputs` to a tensor (e.g. D's scores).
+        inputs: A float tensor.
+
+    Returns:
+        A tensor like `inputs`.
     """
     return _require_impl("input gradient").input_gradients(fn, inputs)
 

@@ -7,6 +7,7 @@ import os
 import keras
 
 from kerasgan.utils.images import make_grid, save_image
+from kerasgan.utils.optional import require_tensorflow
 
 
 @keras.saving.register_keras_serializable(package="kerasgan")
@@ -40,6 +41,8 @@ class SampleGrid(keras.callbacks.Callback):
         self.every = every
         self.log_dir = log_dir
         if log_dir:
+            # tf.summary writes the images: TensorBoard logging needs both.
+            require_tensorflow("SampleGrid(log_dir=...) (TensorBoard images; or drop log_dir)")
             try:
                 import tensorboard  # noqa: F401
             except ImportError as err:
@@ -58,7 +61,7 @@ class SampleGrid(keras.callbacks.Callback):
         save_image(path, grid)
         self.last_path = path
         if self.log_dir:
-            import tensorflow as tf
+            tf = require_tensorflow("SampleGrid(log_dir=...)")
 
             if self._writer is None:
                 self._writer = tf.summary.create_file_writer(self.log_dir)

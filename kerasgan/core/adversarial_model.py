@@ -212,6 +212,9 @@ class AdversarialModel(keras.Model):
         self._trackers = {name: keras.metrics.Mean(name=name) for name in names}
         if self.built:
             self._build_optimizers()
+        # On JAX the trainer threads `model.optimizer.variables` through its
+        # pure train_step: give it both optimizers' (None elsewhere).
+        self.optimizer = kg_backend.trainer_optimizer(self)
 
     def _check_penalty_compatible(self):
         for net in self.discriminator_networks:
@@ -296,7 +299,28 @@ class AdversarialModel(keras.Model):
         )
 
     # ------------------------------------------------------------ the loop
-    def train_step(self, data):
+    def train_step(self, *args):
+        """One adversarial step: `d_steps` D updates, then one G update.
+
+        Called by `fit` as `train_step(data)` (TensorFlow, PyTorch) or
+        `train_step(state, data)` (JAX, where the same body runs as a pure
+        function of the variables' values; see `kerasgan.backend.run_step`).
+        """
+        return kg_backend.run_step(self, self._train_step, args)
+
+    def test_step(self, *args):
+        """Evaluates both objectives on a batch without updating weights."""
+        return kg_backend.run_step(self, self._test_step, args)
+
+    def _purge_model_variables(self, *args, **kwargs):
+        # Keras's JAX trainer drops the variables' values while its jitted
+        # steps run and reattaches them only after steps succeeded, so a step
+        # that raises (a batch of the wrong shape or dtype) would leave the
+        # model without weights. Keep them: the step donates their buffers, so
+        # this holds no second copy. (Called by the JAX trainer only.)
+        del args, kwargs
+
+    def _train_step(self, data):
         if self.g_optimizer is None:
             raise RuntimeError(
                 f"{type(self).__name__} must be compiled before training: call "
@@ -331,8 +355,7 @@ class AdversarialModel(keras.Model):
         }
         return self._report(logs)
 
-    def test_step(self, data):
-        """Evaluates both objectives on a batch without updating weights."""
+    def _test_step(self, data):
         batch = self.unpack_batch(data)
         self.seed_generator.start_step(self.g_optimizer.iterations)
         d_inputs = self.prepare_discriminator_step(batch, training=False)

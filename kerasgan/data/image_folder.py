@@ -6,6 +6,7 @@ import logging
 import os
 
 from kerasgan.data.transforms import crop_and_resize
+from kerasgan.utils.optional import require_tensorflow
 
 logger = logging.getLogger("kerasgan")
 
@@ -145,7 +146,7 @@ def image_folder(
     gan.fit(ds, epochs=20)
     ```
     """
-    import tensorflow as tf
+    tf = require_tensorflow("kerasgan.data.image_folder (a tf.data pipeline)")
 
     if channels not in (1, 3):
         raise ValueError(f"channels must be 1 or 3; received {channels}.")

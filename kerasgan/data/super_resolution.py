@@ -24,6 +24,7 @@ from typing import NamedTuple
 import numpy as np
 
 from kerasgan.data.image_folder import IMAGE_EXTENSIONS, _decode, list_images
+from kerasgan.utils.optional import require_tensorflow, require_tfds
 
 logger = logging.getLogger("kerasgan")
 
@@ -75,7 +76,7 @@ def make_pair(hr_uint8, scale: int, hr_patch: int, augment: bool = True, seed=No
         `(lr, hr)`: float32 `(hr_patch/scale, hr_patch/scale, c)` and
         `(hr_patch, hr_patch, c)` in [-1, 1].
     """
-    import tensorflow as tf
+    tf = require_tensorflow("kerasgan.data.make_pair (a tf.data map function)")
 
     c = hr_uint8.shape[-1] or 3
     hr = tf.image.random_crop(hr_uint8, (hr_patch, hr_patch, c), seed=seed)
@@ -151,7 +152,7 @@ def super_resolution(
     model.fit(ds, steps_per_epoch=1000, epochs=100)
     ```
     """
-    import tensorflow as tf
+    tf = require_tensorflow("kerasgan.data.super_resolution (a tf.data pipeline)")
 
     _check_args(scale, hr_patch, batch_size, small)
     files = list_images(hr_folder)
@@ -248,8 +249,8 @@ def super_resolution_tfds(
     ds = kerasgan.data.super_resolution_tfds("div2k/bicubic_x4", batch_size=16, repeat=True)
     ```
     """
-    import tensorflow as tf
-    import tensorflow_datasets as tfds
+    tf = require_tensorflow("kerasgan.data.super_resolution_tfds (a tf.data pipeline)")
+    tfds = require_tfds("kerasgan.data.super_resolution_tfds")
 
     _check_args(scale, hr_patch, batch_size, small)
     ds = tfds.load(name, split=split, data_dir=data_dir, download=download,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from kerasgan.data.transforms import crop_and_resize
+from kerasgan.utils.optional import require_tensorflow, require_tfds
 
 # CelebA's aligned images are 178x218 with the face at a fixed place; this
 # 128x128 box (top, left, height, width) is centred horizontally and keeps the
@@ -44,8 +45,8 @@ def tfds_images(
     Returns:
         A `tf.data.Dataset` of float32 `(batch, image_size, image_size, 3)`.
     """
-    import tensorflow as tf
-    import tensorflow_datasets as tfds
+    tf = require_tensorflow("kerasgan.data.tfds_images (a tf.data pipeline)")
+    tfds = require_tfds("kerasgan.data.tfds_images")
 
     if crop == "default":
         crop = _DEFAULT_CROPS.get(name.split("/")[0].split(":")[0], "center")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from kerasgan.utils.optional import require_tensorflow
+
 
 def crop_and_resize(image, image_size: int, crop="center"):
     """Crops then resizes a uint8 `(h, w, c)` image tensor to a float square.
@@ -16,7 +18,7 @@ def crop_and_resize(image, image_size: int, crop="center"):
     Returns:
         float32 tensor `(image_size, image_size, c)` in [-1, 1].
     """
-    import tensorflow as tf
+    tf = require_tensorflow("kerasgan.data.transforms.crop_and_resize (a tf.data map function)")
 
     shape = tf.shape(image)
     h, w = shape[0], shape[1]

@@ -19,6 +19,7 @@ from __future__ import annotations
 import os
 
 from kerasgan.data.image_folder import _decode, list_images
+from kerasgan.utils.optional import require_tensorflow, require_tfds
 
 #: tfds datasets `unpaired` reads (besides every `cycle_gan/<config>`).
 TFDS_SOURCES = ("cycle_gan/<config>", "cats_vs_dogs")
@@ -191,7 +192,7 @@ def unpaired(
     model.fit(ds, epochs=100)
     ```
     """
-    import tensorflow as tf
+    tf = require_tensorflow("kerasgan.data.unpaired (a tf.data pipeline)")
 
     if channels not in (1, 3):
         raise ValueError(f"channels must be 1 or 3; received {channels!r}.")
@@ -251,8 +252,8 @@ def _num_examples(info, ds, split):
 
 def _tfds_domains(name, split, data_dir, download, shuffle, channels):
     """Per-domain datasets of tfds examples, their sizes and the decode fn."""
-    import tensorflow as tf
-    import tensorflow_datasets as tfds
+    tf = require_tensorflow("kerasgan.data.unpaired (a tf.data pipeline)")
+    tfds = require_tfds("kerasgan.data.unpaired with a tfds dataset")
 
     name = name[5:] if name.startswith("tfds:") else name
     base = name.split(":")[0]

@@ -56,7 +56,8 @@ def _check_pair(model_name, lr, hr, scale, channels, hr_patch=None):
     for a, b in zip(lr_hw, hr_hw):
         if a is not None and b is not None and b != a * scale:
             raise ValueError(message)
-    if None in lr_hw + hr_hw and keras.backend.backend() == "tensorflow":
+    if (None in lr_hw + hr_hw and keras.backend.backend() == "tensorflow"
+            and not isinstance(hr, keras.KerasTensor)):
         # Sizes only known at run time (e.g. a retraced step): check them there.
         import tensorflow as tf
 
@@ -85,7 +86,7 @@ class _Upscaler:
     """Mixin: `upscale` for models with `generator` and `scale`."""
 
     def upscale(self, images, tile: int | str | None = "auto", overlap: int = 16,
-                batch_size: int = 8):
+                batch_size: int = 8, self_ensemble: bool = False):
         """Super-resolves uint8 images of any size.
 
         Args:
@@ -97,6 +98,8 @@ class _Upscaler:
             overlap: Context pixels around each tile (centre-crop stitching:
                 no seams).
             batch_size: Tiles or images per forward pass.
+            self_ensemble: Average over the 8 flips/rotations of each image
+                (slightly higher PSNR, 8x slower).
 
         Returns:
             uint8, exactly `scale` times larger on each side, in the input's
@@ -110,7 +113,7 @@ class _Upscaler:
         """
         return upscale_images(self.generator, images, self.scale, tile=tile,
                               overlap=overlap, batch_size=batch_size,
-                              channels=self.channels)
+                              channels=self.channels, self_ensemble=self_ensemble)
 
 
 @keras.saving.register_keras_serializable(package="kerasgan")
@@ -186,20 +189,26 @@ class SRResNet(_Upscaler, keras.Model):
         if self.optimizer is not None and self.built:
             self.optimizer.build(self.trainable_variables)
 
-    def _checked(self, data):
-        x, y, _ = keras.utils.unpack_x_y_sample_weight(data)
+    def _checked(self, x, y):
         if y is None:
             raise ValueError("SRResNet trains on (lr, hr) pairs: pass a dataset of (lr, hr) "
                              "tuples or fit(x=lr, y=hr).")
         _check_pair("SRResNet", x, y, self.scale, self.channels)
 
-    def train_step(self, data):
-        self._checked(data)
-        return super().train_step(data)
+    # Batches are checked before the forward pass (`(data)` on TensorFlow and
+    # PyTorch, `(state, data)` on JAX) and in `compute_loss`, which JAX's
+    # trainer also calls symbolically before the first step.
+    def train_step(self, *args):
+        self._checked(*keras.utils.unpack_x_y_sample_weight(args[-1])[:2])
+        return super().train_step(*args)
 
-    def test_step(self, data):
-        self._checked(data)
-        return super().test_step(data)
+    def test_step(self, *args):
+        self._checked(*keras.utils.unpack_x_y_sample_weight(args[-1])[:2])
+        return super().test_step(*args)
+
+    def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
+        self._checked(x, y)
+        return super().compute_loss(x, y, y_pred, sample_weight, training=training)
 
     def get_config(self):
         config = super().get_config()

@@ -7,9 +7,17 @@ import pytest
 import kerasgan
 
 
-@pytest.mark.parametrize("policy", ["mixed_float16", "mixed_bfloat16"])
-@pytest.mark.parametrize("penalty", [None, "gradient_penalty"])
+@pytest.mark.parametrize("penalty,policy", [
+    pytest.param(None, "mixed_float16", marks=pytest.mark.multibackend),  # LossScaleOptimizer
+    (None, "mixed_bfloat16"),
+    ("gradient_penalty", "mixed_float16"),
+    ("gradient_penalty", "mixed_bfloat16"),
+])
 def test_mixed_precision_trains(real_images, policy, penalty):
+    if keras.backend.backend() == "torch" and (policy == "mixed_float16" or penalty):
+        # Plain Keras models fail the same way: PyTorch's CPU convolution
+        # cannot take float16 gradients (nor bfloat16 second derivatives).
+        pytest.skip("PyTorch CPU: slow_conv2d: grad_weight must be contiguous")
     keras.mixed_precision.set_global_policy(policy)
     gan = kerasgan.models.DCGAN(image_size=16, latent_dim=8, generator_width=8,
                                 discriminator_width=8,

@@ -3,7 +3,6 @@
 import keras
 import numpy as np
 import pytest
-import tensorflow as tf
 
 import kerasgan
 from kerasgan.models.cyclegan import CycleGAN
@@ -77,6 +76,8 @@ def test_mirrored_strategy_step_matches_one_device(strategy, domains, trained):
     every replica keeps its own history pool (which returns the current images
     while filling, so the first step is the same on 1 and 2 devices).
     """
+    import tensorflow as tf
+
     a, b = domains
     single, init, before, history = trained
     _check_trained(single, before, history)
@@ -95,6 +96,14 @@ def test_mirrored_strategy_step_matches_one_device(strategy, domains, trained):
     counts = [int(v.numpy()) for v in mirrored.pool_b.count.value.values]
     assert counts == [2, 2]
     assert mirrored.translate(np.zeros((2, 9, 13, 3), "uint8")).shape == (2, 9, 13, 3)
+
+
+@pytest.mark.multibackend
+def test_one_step_trains_all_four_networks_and_fills_the_pools(trained):
+    model, _, before, history = trained
+    _check_trained(model, before, history)
+    assert int(model.g_optimizer.iterations.numpy()) == int(model.d_optimizer.iterations.numpy()) == 1
+    assert model.pool_a.num_stored == model.pool_b.num_stored == 4
 
 
 def test_defaults_follow_the_paper():
