@@ -50,6 +50,7 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from dcgan_throughput import (  # noqa: E402  (the shared measurement helpers)
+    report_versions_and_save,
     BETA_1,
     CHANNELS,
     JSON_TAG,
@@ -208,14 +209,7 @@ def _parent_main(args):
               f"{s['peak_rss_mib_max']:12.0f} {s['cpu_util_median']:9.2f}")
     print("(vs TF: throughput ratio to the TensorFlow backend; CPU cores: process CPU "
           "time / wall time while timing, low values flag other load on the machine)")
-    versions = {}
-    for s in summary.values():
-        versions.update(s["versions"])
-    print("versions: " + ", ".join(f"{k} {v}" for k, v in sorted(versions.items())))
-    if args.json:
-        with open(args.json, "w") as f:
-            json.dump({"args": vars(args), "summary": summary, "ratios": ratios,
-                       "runs": results}, f, indent=2)
+    report_versions_and_save(args, summary, ratios, results)
 
 
 def main(argv=None):

@@ -488,6 +488,11 @@ def _parent_main(args):
           "thread count means idle threads or other load on the machine)")
     print("(peak RSS is ru_maxrss of each implementation's own process, its "
           "maximum over building, warm-up and timing; max over rounds)")
+    report_versions_and_save(args, summary, ratios, results)
+
+
+def report_versions_and_save(args, summary: dict, ratios: dict, results: list) -> None:
+    """Prints the library versions of all runs; writes `--json` if given."""
     versions = {}
     for s in summary.values():
         versions.update(s["versions"])

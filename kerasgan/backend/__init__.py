@@ -132,12 +132,14 @@ def input_gradients(fn, inputs):
 
 def num_replicas() -> int:
     """Number of replicas training in sync (1 outside `tf.distribute`)."""
-    return _impl.num_replicas() if _impl is not None else 1
+    impl = getattr(_impl, "num_replicas", None)  # single-device backends have none
+    return impl() if impl is not None else 1
 
 
 def replica_id():
     """Index of the current replica (0 outside `tf.distribute`)."""
-    return _impl.replica_id() if _impl is not None else 0
+    impl = getattr(_impl, "replica_id", None)
+    return impl() if impl is not None else 0
 
 
 def scale_for_replicas(value):
@@ -162,4 +164,5 @@ def unscale_for_replicas(value):
 
 def step_logs(logs: dict) -> dict:
     """Adapts a train_step's scalar logs to what the trainer reduces."""
-    return _impl.step_logs(logs) if _impl is not None else logs
+    impl = getattr(_impl, "step_logs", None)
+    return impl(logs) if impl is not None else logs

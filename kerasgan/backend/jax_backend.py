@@ -256,15 +256,3 @@ def input_gradients(fn, inputs):
     _apply_updates(step_vars, updates)
     (grads,) = vjp(keras.ops.ones((), "float32"))
     return grads
-
-
-def num_replicas() -> int:
-    return 1
-
-
-def replica_id():
-    return 0
-
-
-def step_logs(logs):
-    return logs

@@ -39,15 +39,3 @@ def input_gradients(fn, inputs):
         total = outputs.to(torch.float32).sum()
         (grads,) = torch.autograd.grad(total, x, create_graph=True)
     return grads
-
-
-def num_replicas() -> int:
-    return 1
-
-
-def replica_id():
-    return 0
-
-
-def step_logs(logs):
-    return logs
