@@ -97,6 +97,22 @@ class Throughput(keras.callbacks.Callback):
         return timed * self.batch_size / self.seconds if timed > 0 and self.seconds else None
 
 
+NETWORKS = ("generator_ab", "generator_ba", "discriminator_a", "discriminator_b")
+
+
+def init_from(model, path):
+    """Copies the four networks' weights from a saved CycleGAN (any image size)."""
+    source = keras.saving.load_model(path, compile=False)
+    for name in NETWORKS:
+        src, dst = getattr(source, name), getattr(model, name)
+        shapes = [tuple(w.shape) for w in src.weights], [tuple(w.shape) for w in dst.weights]
+        if shapes[0] != shapes[1]:
+            raise SystemExit(f"--init {path!r}: {name} has other shapes than this model "
+                             "(pass the same --width and --residual-blocks).")
+        dst.set_weights(src.get_weights())
+    print(f"Initialised the four networks from {path} (trained at {source.image_size} px).")
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -125,6 +141,10 @@ def main():
                    help="stop each epoch after this many batches (throughput probes)")
     p.add_argument("--max-images", type=int, default=None,
                    help="like --max-steps, in images")
+    p.add_argument("--init", default=None,
+                   help="start all four networks from a CycleGAN .keras file of the same "
+                        "widths and depths (e.g. a lower-resolution phase: the networks "
+                        "are fully convolutional)")
     p.add_argument("--resume", action="store_true", help="require an interrupted run in --out")
     p.add_argument("--no-preset", action="store_true", help="do not export the preset")
     args = p.parse_args()
@@ -157,6 +177,8 @@ def main():
         num_residual_blocks=args.residual_blocks, discriminator_width=args.width,
         cycle_weight=args.cycle_weight, identity_weight=args.identity_weight,
         pool_size=args.pool_size, seed=args.seed)
+    if args.init:
+        init_from(model, args.init)
     model.compile(g_optimizer=keras.optimizers.Adam(lr_g, beta_1=0.5),
                   d_optimizer=keras.optimizers.Adam(lr_d, beta_1=0.5),
                   loss="lsgan", jit_compile=args.jit)
@@ -201,7 +223,7 @@ def main():
                 "training_data": {"name": "cats_dogs/train (1000 cats, 1000 dogs)",
                                   "path": "../shared/data/cats_dogs/train"},
                 "recipe": "zoo/cyclegan_cats2dogs/train.py",
-                "training": {"epochs": args.epochs, "steps_per_epoch": steps,
+                "training": {"epochs": args.epochs, "steps_per_epoch": steps, "init": args.init,
                              "seconds_last_session": round(seconds, 1)},
             })
         print(f"Preset written: {path}")

@@ -51,6 +51,9 @@ class Throughput(keras.callbacks.Callback):
         self.times.append(time.perf_counter() - self._t)
 
     def summary(self, batch_size):
+        if not self.times:  # e.g. a resumed run that had nothing left to train
+            return {"steps": 0, "first_step_s": None, "sec_per_step": 0.0,
+                    "steps_per_s": None, "patches_per_s": None}
         steady = self.times[1:] or self.times
         sec = sum(steady) / max(1, len(steady))
         return {"steps": len(self.times), "first_step_s": self.times[0] if self.times else None,
