@@ -24,7 +24,26 @@ if keras.backend.backend() == "tensorflow":
         pass
 
 
+def pytest_addoption(parser):
+    parser.addoption("--runslow", action="store_true", default=False,
+                     help="also run the tests marked slow (skipped by default)")
+
+
+def pytest_collection_modifyitems(config, items):
+    if config.getoption("--runslow") or os.environ.get("KERASGAN_RUN_SLOW") == "1":
+        return
+    skip = pytest.mark.skip(reason="slow: run with --runslow (or KERASGAN_RUN_SLOW=1)")
+    for item in items:
+        if "slow" in item.keywords:
+            item.add_marker(skip)
+
+
 def pytest_configure(config):
+    config.addinivalue_line(
+        "markers",
+        "slow: a long check (multi-process, full re-runs under another backend); "
+        "skipped unless pytest is given --runslow.",
+    )
     config.addinivalue_line(
         "markers",
         "multibackend: a training test that must pass on every Keras backend; "

@@ -25,7 +25,8 @@ from kerasgan.metrics.features import (FeatureExtractor, InceptionClassifier,
                                        get_extractor, imagenet_weights_path)
 from kerasgan.metrics.frechet import (FeatureStatistics, RunningStatistics,
                                       compute_statistics, feature_statistics, fid,
-                                      fid_from_features, frechet_distance, sqrtm_psd)
+                                      fid_from_features, frechet_distance,
+                                      frechet_distance_from_features, sqrtm_psd)
 from kerasgan.metrics.inception_score import inception_score, inception_score_from_probs
 from kerasgan.metrics.kid import kid, kid_from_features, mmd2_unbiased, polynomial_kernel
 from kerasgan.metrics.result import MetricResult
@@ -35,6 +36,7 @@ __all__ = [
     "InceptionFeatures", "MetricResult", "ModelFeatures", "RunningStatistics",
     "TinyFeatures", "WeightsNotFoundError", "compute_statistics", "extract_features",
     "feature_statistics", "fid", "fid_from_features", "frechet_distance",
+    "frechet_distance_from_features",
     "get_extractor", "imagenet_weights_path", "inception_score",
     "inception_score_from_probs", "kid", "kid_from_features", "mmd2_unbiased",
     "polynomial_kernel", "sqrtm_psd",

@@ -60,6 +60,7 @@ def _require(module):
     pytest.importorskip(module, reason=f"the {module} backend is not installed")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("backend", ["jax", "torch"])
 def test_multibackend_tests_pass(backend):
     _require(backend)

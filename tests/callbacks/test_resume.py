@@ -191,6 +191,7 @@ def test_mid_epoch_resume_restores_the_full_state(tmp_path):
         np.testing.assert_allclose(resumed.history[name], values, rtol=1e-5, err_msg=name)
 
 
+@pytest.mark.slow
 def test_mid_epoch_resume_under_mirrored_strategy(strategy, tmp_path):
     def gan(seed):
         with strategy.scope():

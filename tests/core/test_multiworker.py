@@ -6,6 +6,7 @@ import subprocess
 import sys
 
 import numpy as np
+import pytest
 
 
 def _free_ports(n):
@@ -18,6 +19,7 @@ def _free_ports(n):
     return ports
 
 
+@pytest.mark.slow
 def test_two_workers_train_in_sync(tmp_path):
     worker = os.path.join(os.path.dirname(__file__), "multiworker_worker.py")
     ports = ",".join(map(str, _free_ports(2)))

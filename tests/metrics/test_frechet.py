@@ -146,3 +146,19 @@ def test_metric_result_labels():
     k = metrics.MetricResult("KID", 0.0123, 50_000, 50_000, "x", std=0.0011)
     assert str(k) == "KID@50k (x): 0.0123 ± 0.0011"
     assert metrics.MetricResult("FID", 1.0, 5, 1234, "x").label == "FID@1234"
+
+
+def test_few_sample_shortcut_equals_the_covariance_route():
+    from kerasgan.metrics.frechet import frechet_distance_from_features
+
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal((40, 96)) @ rng.standard_normal((96, 96)) * 0.3
+    y = rng.standard_normal((30, 96)) + 0.5
+    full = frechet_distance(*feature_statistics(x), *feature_statistics(y))
+    assert frechet_distance_from_features(x, y) == pytest.approx(full, rel=1e-9)
+    # fid_from_features takes the shortcut here (fewer rows than columns).
+    assert float(fid_from_features(x, y)) == pytest.approx(full, rel=1e-9)
+    assert frechet_distance_from_features(x, x) == pytest.approx(0.0, abs=1e-9)
+    with pytest.raises(ValueError, match="shapes"):
+        frechet_distance_from_features(x, y[:, :5])
+
