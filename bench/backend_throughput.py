@@ -51,6 +51,8 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from dcgan_throughput import (  # noqa: E402  (the shared measurement helpers)
     report_versions_and_save,
+    run_rounds,
+    summarize_runs,
     BETA_1,
     CHANNELS,
     JSON_TAG,
@@ -169,29 +171,11 @@ def _parent_main(args):
           f"batch {args.batch_size}, jit {args.jit}, threads {args.threads}, "
           f"{args.rounds} rounds x {args.steps} timed steps (+{args.warmup} warm-up)",
           flush=True)
-    results = {b: [] for b in backends}
-    for r in range(args.rounds):
-        order = backends[r % len(backends):] + backends[:r % len(backends)]
-        for backend in order:
-            res = _run_child(args, backend)
-            results[backend].append(res)
-            print(f"  round {r + 1}/{args.rounds} {backend:10s} "
-                  f"{res['images_per_s']:8.1f} img/s  step {res['step_s_median'] * 1e3:6.0f} ms  "
-                  f"warm-up {res['warmup_s']:5.1f} s  CPU {res['cpu_util']:4.2f} cores  "
-                  f"load {res['loadavg_1min']:4.2f}", flush=True)
-
-    summary = {}
-    for backend, runs in results.items():
-        summary[backend] = {
-            "images_per_s_median": _median([x["images_per_s"] for x in runs]),
-            "images_per_s_all": [x["images_per_s"] for x in runs],
-            "step_ms_median": 1e3 * _median([x["step_s_median"] for x in runs]),
-            "warmup_s_median": _median([x["warmup_s"] for x in runs]),
-            "cpu_util_median": _median([x["cpu_util"] for x in runs]),
-            "peak_rss_mib_max": max(x["peak_rss_mib"] for x in runs),
-            "jit_compile": runs[0]["jit_compile"],
-            "versions": runs[0]["versions"],
-        }
+    results = run_rounds(args, backends, _run_child, lambda backend, res: (
+        f"{backend:10s} {res['images_per_s']:8.1f} img/s  "
+        f"step {res['step_s_median'] * 1e3:6.0f} ms  warm-up {res['warmup_s']:5.1f} s  "
+        f"CPU {res['cpu_util']:4.2f} cores  load {res['loadavg_1min']:4.2f}"))
+    summary = summarize_runs(results, keep=("jit_compile", "versions"))
     base = summary.get("tensorflow", {}).get("images_per_s_median")
     print()
     header = (f"{'backend':10s} {'jit':>5s} {'img/s (median)':>14s} {'min':>7s} {'max':>7s} "

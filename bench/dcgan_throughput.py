@@ -422,6 +422,41 @@ def _median(values):
     return statistics.median(values) if values else float("nan")
 
 
+def run_rounds(args, names: list, run_child, describe) -> dict:
+    """Runs `run_child(args, name)` for every name, `args.rounds` times.
+
+    The order rotates each round so no name always runs first (or right after a
+    given other); one line per run, `describe(name, result)`, is printed.
+    """
+    results = {name: [] for name in names}
+    for r in range(args.rounds):
+        k = r % len(names)
+        for name in names[k:] + names[:k]:
+            res = run_child(args, name)
+            results[name].append(res)
+            print(f"  round {r + 1}/{args.rounds} {describe(name, res)}", flush=True)
+    return results
+
+
+def summarize_runs(results: dict, keep=("versions",)) -> dict:
+    """Medians (throughput, step time, warm-up, CPU use) and peak RSS over the rounds.
+
+    `keep`: keys copied from each name's first run.
+    """
+    summary = {}
+    for name, runs in results.items():
+        summary[name] = {
+            "images_per_s_median": _median([x["images_per_s"] for x in runs]),
+            "images_per_s_all": [x["images_per_s"] for x in runs],
+            "step_ms_median": 1e3 * _median([x["step_s_median"] for x in runs]),
+            "warmup_s_median": _median([x["warmup_s"] for x in runs]),
+            "cpu_util_median": _median([x["cpu_util"] for x in runs]),
+            "peak_rss_mib_max": max(x["peak_rss_mib"] for x in runs),
+            **{key: runs[0][key] for key in keep},
+        }
+    return summary
+
+
 def _parent_main(args):
     impls = [i.strip() for i in args.impls.split(",") if i.strip()]
     unknown = [i for i in impls if i not in IMPLS]
@@ -441,30 +476,12 @@ def _parent_main(args):
           f"{args.rounds} rounds x {args.steps} timed steps (+{args.warmup} warm-up)"
           + (", torch regenerates fakes for G" if args.torch_regenerate else ""),
           flush=True)
-    results = {impl: [] for impl in impls}
-    for r in range(args.rounds):
-        order = impls[r % len(impls):] + impls[:r % len(impls)]
-        for impl in order:
-            res = _run_child(args, impl)
-            results[impl].append(res)
-            print(f"  round {r + 1}/{args.rounds} {impl:16s} "
-                  f"{res['images_per_s']:8.1f} img/s  "
-                  f"step {res['step_s_median'] * 1e3:7.0f} ms  "
-                  f"peak RSS {res['peak_rss_mib']:6.0f} MiB  "
-                  f"CPU {res['cpu_util']:4.2f} cores  load {res['loadavg_1min']:4.2f}",
-                  flush=True)
-
-    summary = {}
-    for impl, runs in results.items():
-        summary[impl] = {
-            "images_per_s_median": _median([x["images_per_s"] for x in runs]),
-            "images_per_s_all": [x["images_per_s"] for x in runs],
-            "step_ms_median": 1e3 * _median([x["step_s_median"] for x in runs]),
-            "warmup_s_median": _median([x["warmup_s"] for x in runs]),
-            "cpu_util_median": _median([x["cpu_util"] for x in runs]),
-            "peak_rss_mib_max": max(x["peak_rss_mib"] for x in runs),
-            "versions": runs[0]["versions"],
-        }
+    results = run_rounds(args, impls, _run_child, lambda impl, res: (
+        f"{impl:16s} {res['images_per_s']:8.1f} img/s  "
+        f"step {res['step_s_median'] * 1e3:7.0f} ms  "
+        f"peak RSS {res['peak_rss_mib']:6.0f} MiB  "
+        f"CPU {res['cpu_util']:4.2f} cores  load {res['loadavg_1min']:4.2f}"))
+    summary = summarize_runs(results)
 
     print()
     header = (f"{'implementation':16s} {'img/s (median)':>14s} {'min':>7s} {'max':>7s} "
