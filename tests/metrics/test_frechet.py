@@ -161,4 +161,6 @@ def test_few_sample_shortcut_equals_the_covariance_route():
     assert frechet_distance_from_features(x, x) == pytest.approx(0.0, abs=1e-9)
     with pytest.raises(ValueError, match="shapes"):
         frechet_distance_from_features(x, y[:, :5])
+    with pytest.raises(ValueError, match="NaN or Inf"):
+        frechet_distance_from_features(np.where(x > 1, np.nan, x), y)
 

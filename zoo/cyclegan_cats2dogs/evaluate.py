@@ -37,7 +37,6 @@ Example:
 from __future__ import annotations
 
 import argparse
-import glob
 import importlib.util
 import json
 import os
@@ -49,6 +48,7 @@ import numpy as np
 
 import kerasgan
 from kerasgan import metrics
+from kerasgan.data.image_folder import list_images
 from kerasgan.utils.images import make_grid, save_image
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -60,7 +60,6 @@ _spec.loader.exec_module(_recipe)
 DATA, load_square = _recipe.DATA, _recipe.load_square
 
 EXTRACTORS = ("imagenet", "inception-random", "domain-classifier")
-IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".webp")
 CLASSIFIER_FILE = "domain_classifier.keras"
 FID_NOTE = ("FID is biased upwards at small sample counts (here {n} images per set; "
             "InceptionV3 features have 2048 dimensions): compare FIDs only at equal "
@@ -68,18 +67,9 @@ FID_NOTE = ("FID is biased upwards at small sample counts (here {n} images per s
 
 
 # ------------------------------------------------------------------ data
-def list_images(folder: str, limit: int | None = None) -> list[str]:
-    """Sorted image files of a folder (the first `limit`)."""
-    files = sorted(f for f in glob.glob(os.path.join(folder, "*"))
-                   if f.lower().endswith(IMAGE_SUFFIXES))
-    if not files:
-        raise SystemExit(f"No images found in {folder!r}.")
-    return files[:limit] if limit else files
-
-
 def load_images(folder: str, size: int, limit: int | None = None) -> np.ndarray:
-    """uint8 `(N, size, size, 3)` centre crops of a folder's images."""
-    files = list_images(folder, limit)
+    """uint8 `(N, size, size, 3)` centre crops of a folder's images (sorted, first `limit`)."""
+    files = list_images(folder)[:limit] if limit else list_images(folder)
     print(f"Loading {len(files)} images from {folder} at {size}px", flush=True)
     return np.stack([load_square(f, size) for f in files])
 
