@@ -61,6 +61,10 @@ class CycleGAN(AdversarialModel):
         pool_size: Generated images kept per domain for D's updates (50);
             0 shows D only the newest ones.
         d_steps: Discriminator updates per generator update (1 in the paper).
+        upsampling: How the generators upsample: `"transpose"` (the paper's
+            transposed convolutions) or `"resize"` (nearest-neighbour resize
+            then convolution, free of the checkerboard texture transposed
+            convolutions can leave).
         seed: Seed of the model's random draws (history pool, instance noise).
         **kwargs: `keras.Model` arguments (`name`, `dtype`).
 
@@ -88,7 +92,7 @@ class CycleGAN(AdversarialModel):
                  num_residual_blocks: int = 9, discriminator_width: int = 64,
                  discriminator_layers: int = 3, cycle_weight: float = 10.0,
                  identity_weight: float = 0.5, pool_size: int = 50, d_steps: int = 1,
-                 seed: int | None = None, **kwargs):
+                 upsampling: str = "transpose", seed: int | None = None, **kwargs):
         super().__init__(d_steps=d_steps, seed=seed, **kwargs)
         if not isinstance(image_size, int) or image_size < 8 or image_size % 4:
             raise ValueError(
@@ -114,11 +118,12 @@ class CycleGAN(AdversarialModel):
         self.cycle_weight = float(cycle_weight)
         self.identity_weight = float(identity_weight)
         self.pool_size = pool_size
+        self.upsampling = upsampling
 
         self.generator_ab = resnet_generator(channels, generator_width, num_residual_blocks,
-                                             name="generator_ab")
+                                             name="generator_ab", upsampling=upsampling)
         self.generator_ba = resnet_generator(channels, generator_width, num_residual_blocks,
-                                             name="generator_ba")
+                                             name="generator_ba", upsampling=upsampling)
         self.discriminator_a = patch_discriminator(channels, discriminator_width,
                                                    discriminator_layers, image_size,
                                                    name="discriminator_a")
@@ -355,6 +360,7 @@ class CycleGAN(AdversarialModel):
             "cycle_weight": self.cycle_weight,
             "identity_weight": self.identity_weight,
             "pool_size": self.pool_size,
+            "upsampling": self.upsampling,
         })
         return config
 

@@ -4,7 +4,10 @@ Generator: the ResNet of Johnson et al. 2016 -- a reflection-padded 7x7
 convolution, two stride-2 downsampling convolutions, `num_residual_blocks`
 residual blocks (reflection padding, 3x3 convolutions, instance
 normalisation), two stride-2 transposed convolutions and a 7x7 convolution to
-a tanh image ("c7s1-64, d128, d256, R256 x 9, u128, u64, c7s1-3"). It is fully
+a tanh image ("c7s1-64, d128, d256, R256 x 9, u128, u64, c7s1-3"). With
+`upsampling="resize"` each transposed convolution is replaced by a nearest
+neighbour 2x resize and a 3x3 convolution, which avoids the checkerboard
+texture of uneven kernel overlap (Odena et al. 2016). It is fully
 convolutional: it takes images of any height and width that are multiples of
 4 (and at least 8).
 
@@ -86,12 +89,42 @@ def _conv(filters, kernel, strides=1, padding="valid", name=None):
                          use_bias=False, kernel_initializer=_init(), name=name)
 
 
+UPSAMPLING_MODES = ("transpose", "resize")
+
+
+def upsample_block(x, filters: int, upsampling: str = "transpose"):
+    """Doubles the height and width of `x` and maps it to `filters` channels.
+
+    Args:
+        x: A `(batch, h, w, c)` Keras tensor.
+        filters: Output channels.
+        upsampling: `"transpose"` (a 3x3 stride-2 transposed convolution, as in
+            the paper) or `"resize"` (nearest-neighbour 2x resize, reflection
+            padding and a 3x3 convolution: every output pixel sees the same
+            number of kernel taps, so no checkerboard pattern).
+
+    Returns:
+        The `(batch, 2h, 2w, filters)` tensor, before normalisation.
+    """
+    if upsampling == "transpose":
+        return layers.Conv2DTranspose(filters, 3, strides=2, padding="same", use_bias=False,
+                                      kernel_initializer=_init())(x)
+    if upsampling == "resize":
+        x = layers.UpSampling2D(2, interpolation="nearest")(x)
+        x = ReflectionPadding2D(1)(x)
+        return _conv(filters, 3)(x)
+    raise ValueError(
+        f"upsampling must be one of {UPSAMPLING_MODES}; received {upsampling!r}."
+    )
+
+
 def resnet_generator(
     channels: int = 3,
     width: int = 64,
     num_residual_blocks: int = 9,
     out_channels: int | None = None,
     name: str = "generator",
+    upsampling: str = "transpose",
 ) -> keras.Model:
     """Builds the CycleGAN ResNet generator.
 
@@ -103,6 +136,9 @@ def resnet_generator(
             256x256 in the paper, 6 for 128x128).
         out_channels: Output channels (default: `channels`).
         name: Model name.
+        upsampling: `"transpose"` (the paper's transposed convolutions) or
+            `"resize"` (resize then convolve; no checkerboard texture). See
+            `upsample_block`.
 
     Returns:
         A functional `keras.Model` mapping float images in [-1, 1] of shape
@@ -120,6 +156,10 @@ def resnet_generator(
             "width and channels must be positive and num_residual_blocks "
             f"non-negative; received width={width}, channels={channels}, "
             f"num_residual_blocks={num_residual_blocks}."
+        )
+    if upsampling not in UPSAMPLING_MODES:
+        raise ValueError(
+            f"upsampling must be one of {UPSAMPLING_MODES}; received {upsampling!r}."
         )
     out_channels = out_channels or channels
     images = keras.Input((None, None, channels), name="images")
@@ -144,8 +184,7 @@ def resnet_generator(
         x = layers.Add(name=f"residual_{i}")([x, y])
     for _ in range(2):
         filters //= 2
-        x = layers.Conv2DTranspose(max(filters, 1), 3, strides=2, padding="same",
-                                   use_bias=False, kernel_initializer=_init())(x)
+        x = upsample_block(x, max(filters, 1), upsampling)
         x = instance_norm()(x)
         x = layers.ReLU()(x)
     x = ReflectionPadding2D(3)(x)

@@ -108,7 +108,7 @@ def init_from(model, path):
         shapes = [tuple(w.shape) for w in src.weights], [tuple(w.shape) for w in dst.weights]
         if shapes[0] != shapes[1]:
             raise SystemExit(f"--init {path!r}: {name} has other shapes than this model "
-                             "(pass the same --width and --residual-blocks).")
+                             "(pass the same --width, --residual-blocks and --upsampling).")
         dst.set_weights(src.get_weights())
     print(f"Initialised the four networks from {path} (trained at {source.image_size} px).")
 
@@ -134,6 +134,9 @@ def main():
     p.add_argument("--cycle-weight", type=float, default=10.0)
     p.add_argument("--identity-weight", type=float, default=0.5)
     p.add_argument("--pool-size", type=int, default=50)
+    p.add_argument("--upsampling", choices=["transpose", "resize"], default="transpose",
+                   help="generator upsampling: the paper's transposed convolutions, or "
+                        "resize-convolution (no checkerboard texture)")
     p.add_argument("--samples", type=int, default=6, help="test images per domain in the grids")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--jit", action="store_true", help="XLA-compile the train step")
@@ -176,7 +179,7 @@ def main():
         image_size=args.image_size, generator_width=args.width,
         num_residual_blocks=args.residual_blocks, discriminator_width=args.width,
         cycle_weight=args.cycle_weight, identity_weight=args.identity_weight,
-        pool_size=args.pool_size, seed=args.seed)
+        pool_size=args.pool_size, upsampling=args.upsampling, seed=args.seed)
     if args.init:
         init_from(model, args.init)
     model.compile(g_optimizer=keras.optimizers.Adam(lr_g, beta_1=0.5),
@@ -217,7 +220,8 @@ def main():
                                 f"{args.image_size}x{args.image_size}; translate any size "
                                 "with direction='a2b' (cat to dog) or 'b2a'."),
                 "architecture": (f"ResNet generators (ngf={args.width}, "
-                                 f"{args.residual_blocks} residual blocks), PatchGAN "
+                                 f"{args.residual_blocks} residual blocks, {args.upsampling} "
+                                 "upsampling), PatchGAN "
                                  f"discriminators (ndf={args.width}), LSGAN, cycle "
                                  f"{args.cycle_weight}, identity {args.identity_weight}"),
                 "training_data": {"name": "cats_dogs/train (1000 cats, 1000 dogs)",
