@@ -157,10 +157,6 @@ def resnet_generator(
             f"non-negative; received width={width}, channels={channels}, "
             f"num_residual_blocks={num_residual_blocks}."
         )
-    if upsampling not in UPSAMPLING_MODES:
-        raise ValueError(
-            f"upsampling must be one of {UPSAMPLING_MODES}; received {upsampling!r}."
-        )
     out_channels = out_channels or channels
     images = keras.Input((None, None, channels), name="images")
     x = ReflectionPadding2D(3)(images)
