@@ -32,7 +32,7 @@ setup(
         "tqdm",
     ],
     extras_require={
-        "test": ["pytest>=7", "scipy", "tensorboard", "scikit-image", "jax[cpu]"],
+        "test": ["pytest>=7", "pytest-xdist>=3", "scipy", "tensorboard", "scikit-image", "jax[cpu]"],
         "jax": ["jax"],
         "torch": ["torch"],
         "tensorboard": ["tensorboard"],
