@@ -32,12 +32,15 @@ setup(
         "tqdm",
     ],
     extras_require={
-        "test": ["pytest>=7", "pytest-xdist>=3", "scipy", "tensorboard", "scikit-image", "jax[cpu]"],
+        "test": ["pytest>=7", "pytest-xdist>=3", "scipy", "tensorboard", "scikit-image", "jax[cpu]",
+                 "opencv-python-headless>=4.5,<5"],
         "jax": ["jax"],
         "torch": ["torch"],
         "tensorboard": ["tensorboard"],
         "bench": ["torch"],
         "hub": ["huggingface_hub"],
+        # OpenCV's cat-face cascade for whole-photo translation; the 5.0 wheels lack it.
+        "faces": ["opencv-python-headless>=4.5,<5"],
     },
     entry_points={"console_scripts": ["kerasgan=kerasgan.cli:main"]},
     classifiers=[

@@ -5,9 +5,9 @@ penalties and diagnostics that keep the adversarial game healthy.
 """
 
 from kerasgan.version import __version__
-from kerasgan import backend, callbacks, core, data, export, losses, metrics, models, networks, schedules, sr, utils, zoo
+from kerasgan import backend, callbacks, core, data, export, losses, metrics, models, networks, photos, schedules, sr, utils, zoo
 
 __all__ = [
     "__version__", "backend", "callbacks", "core", "data", "export", "losses", "metrics", "models",
-    "networks", "schedules", "sr", "utils", "zoo",
+    "networks", "photos", "schedules", "sr", "utils", "zoo",
 ]

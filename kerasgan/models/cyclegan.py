@@ -19,6 +19,7 @@ gradient tape.
 
 from __future__ import annotations
 
+import logging
 import math
 
 import numpy as np
@@ -34,9 +35,11 @@ from kerasgan.networks.cyclegan import (
     patch_output_size,
     resnet_generator,
 )
+from kerasgan.photos import CROP_MODES, translate_photo
 from kerasgan.utils.images import require_float_images, to_uint8
 
 DIRECTIONS = ("a2b", "b2a")
+logger = logging.getLogger("kerasgan")
 
 
 @keras.saving.register_keras_serializable(package="kerasgan")
@@ -65,6 +68,12 @@ class CycleGAN(AdversarialModel):
             transposed convolutions) or `"resize"` (nearest-neighbour resize
             then convolution, free of the checkerboard texture transposed
             convolutions can leave).
+        domains: Names of the two domains' subjects, e.g. `("cat", "dog")`:
+            `translate(..., crop="face")` looks for that animal's face.
+        crop: How `translate` frames its inputs by default: `"none"` (each
+            image as it is, at its own size), `"whole"`, `"center"` or
+            `"face"` (see `translate`). Models trained on framed subjects
+            (aligned faces) set `"face"`.
         seed: Seed of the model's random draws (history pool, instance noise).
         **kwargs: `keras.Model` arguments (`name`, `dtype`).
 
@@ -92,7 +101,8 @@ class CycleGAN(AdversarialModel):
                  num_residual_blocks: int = 9, discriminator_width: int = 64,
                  discriminator_layers: int = 3, cycle_weight: float = 10.0,
                  identity_weight: float = 0.5, pool_size: int = 50, d_steps: int = 1,
-                 upsampling: str = "transpose", seed: int | None = None, **kwargs):
+                 upsampling: str = "transpose", domains=None, crop: str = "none",
+                 seed: int | None = None, **kwargs):
         super().__init__(d_steps=d_steps, seed=seed, **kwargs)
         if not isinstance(image_size, int) or image_size < 8 or image_size % 4:
             raise ValueError(
@@ -109,6 +119,16 @@ class CycleGAN(AdversarialModel):
         if patch_output_size(image_size, discriminator_layers) < 1:
             patch_discriminator(channels, discriminator_width, discriminator_layers,
                                 image_size=image_size)  # raises with the minimum size
+        if crop not in CROP_MODES:
+            raise ValueError(f"crop must be one of {CROP_MODES}; received {crop!r}.")
+        if domains is not None:
+            if (not isinstance(domains, (tuple, list)) or len(domains) != 2
+                    or not all(isinstance(d, str) and d for d in domains)):
+                raise ValueError("domains must be two names, e.g. ('cat', 'dog'); "
+                                 f"received {domains!r}.")
+            domains = tuple(domains)
+        self.domains = domains
+        self.crop = crop
         self.image_size = image_size
         self.channels = channels
         self.generator_width = generator_width
@@ -316,7 +336,8 @@ class CycleGAN(AdversarialModel):
             out.append(to_uint8(y[:, top:top + h, left:left + w]))
         return np.concatenate(out, axis=0)
 
-    def translate(self, images, direction: str = "a2b", batch_size: int = 8):
+    def translate(self, images, direction: str = "a2b", batch_size: int = 8,
+                  crop: str | None = None):
         """Translates uint8 images of any size between the two domains.
 
         Args:
@@ -324,6 +345,16 @@ class CycleGAN(AdversarialModel):
                 or a list of those (sizes may differ).
             direction: `"a2b"` (with `generator_ab`) or `"b2a"`.
             batch_size: Images per forward pass.
+            crop: How each image is framed (default: the model's `crop`):
+                - `"none"`: translated as it is, at its own size;
+                - `"whole"`: rescaled so its shorter side is `image_size`,
+                  translated, scaled back (inputs that already are face crops);
+                - `"center"`: the centre square, translated at `image_size`
+                  and blended back into the photo;
+                - `"face"`: as `"center"`, around the face of the source
+                  domain's animal (`domains`; OpenCV's cat-face detector, from
+                  `pip install "kerasgan[faces]"`). Where no face is found or no
+                  detector can run, the centre square, with one warning line.
 
         Returns:
             uint8 images of the same shape as the input (a list for a list).
@@ -332,20 +363,57 @@ class CycleGAN(AdversarialModel):
 
         Example:
         ```python
+        model = kerasgan.zoo.load("cyclegan_cats2dogs")          # crop="face"
         dog = model.translate(np.asarray(PIL.Image.open("cat.jpg")), "a2b")
         ```
         """
         net = self._generator(direction)
+        crop = self.crop if crop is None else crop
+        if crop not in CROP_MODES:
+            raise ValueError(f"crop must be one of {CROP_MODES} or None (the model's "
+                             f"default, {self.crop!r}); received {crop!r}.")
         if not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
             raise ValueError(f"batch_size must be a positive integer; received {batch_size!r}.")
         if isinstance(images, (list, tuple)):
-            return [self.translate(image, direction, batch_size) for image in images]
+            return [self.translate(image, direction, batch_size, crop) for image in images]
         array = self._as_uint8_array(images)
+        if crop != "none":
+            batch = array[None] if array.ndim == 3 else array
+            out = [self.translate_photo(image, direction, crop).image for image in batch]
+            out = np.stack(out) if out else batch.copy()
+            return out[0] if array.ndim == 3 else out
         if array.ndim == 3:
             return self._translate_batch(net, array[None], batch_size)[0]
         if len(array) == 0:
             return array.copy()
         return self._translate_batch(net, array, batch_size)
+
+    def translate_photo(self, photo, direction: str = "a2b", crop: str | None = None):
+        """Translates one photo and says how it was framed.
+
+        Args:
+            photo: uint8 `(h, w, c)` or a PIL image.
+            direction: `"a2b"` or `"b2a"`.
+            crop: As in `translate` (default: the model's `crop`).
+
+        Returns:
+            A `kerasgan.photos.PhotoTranslation`: the translated photo
+            (`.image`), the framing used (`.crop`, `.square`) and, when a face
+            was asked for but not used, why (`.note`; also logged as a warning).
+        """
+        net = self._generator(direction)
+        photo = self._as_uint8_array(photo)
+        if photo.ndim != 3:
+            raise ValueError(f"translate_photo takes one image (h, w, c); received shape "
+                             f"{photo.shape}.")
+        subject = None
+        if self.domains is not None:
+            subject = self.domains[0 if direction == "a2b" else 1]
+        result = translate_photo(lambda x: self._translate_batch(net, x, 1), photo,
+                                 self.image_size, self.crop if crop is None else crop, subject)
+        if result.note:
+            logger.warning("%s.", result.note[:1].upper() + result.note[1:])
+        return result
 
     # ----------------------------------------------------- serialization
     def get_config(self):
@@ -361,6 +429,8 @@ class CycleGAN(AdversarialModel):
             "identity_weight": self.identity_weight,
             "pool_size": self.pool_size,
             "upsampling": self.upsampling,
+            "domains": None if self.domains is None else list(self.domains),
+            "crop": self.crop,
         })
         return config
 

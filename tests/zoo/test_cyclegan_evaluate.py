@@ -76,58 +76,92 @@ def test_parse_extractors(evaluate):
         evaluate.parse_extractors(["inception"])
 
 
+def test_parse_models(evaluate):
+    assert evaluate.parse_models(None) == {"cyclegan_cats2dogs": "cyclegan_cats2dogs"}
+    assert evaluate.parse_models(["new=a/b.keras", "runs/old/"]) == {
+        "new": "a/b.keras", "old": "runs/old/"}
+    with pytest.raises(SystemExit, match="labelled 'x'"):
+        evaluate.parse_models(["x=a", "x=b"])
+    with pytest.raises(SystemExit, match="LABEL=SPEC"):
+        evaluate.parse_models(["bad label=a"])
+
+
+def test_save_bands_keeps_input_order_and_pads(evaluate, tmp_path):
+    inputs = np.stack([np.full((4, 4, 3), i, "uint8") for i in range(5)])
+    path = evaluate.save_bands(str(tmp_path / "g.png"), inputs, 255 - inputs, ncols=3)
+    grid = np.asarray(Image.open(path))
+    # 2 bands of (inputs, outputs) = 4 rows x 3 columns of 4-px tiles, 2-px padding.
+    assert grid.shape == (4 * 6 + 2, 3 * 6 + 2, 3)
+    tile = lambda r, c: grid[2 + 6 * r, 2 + 6 * c, 0]
+    assert [tile(0, c) for c in range(3)] == [0, 1, 2]
+    assert [tile(1, c) for c in range(3)] == [255, 254, 253]
+    assert [tile(2, c) for c in range(2)] == [3, 4] and tile(2, 2) == 255  # padding tile
+
+
 def test_evaluate_end_to_end(evaluate, data, model_path, tmp_path, monkeypatch):
     monkeypatch.setenv("KERAS_HOME", str(tmp_path / "empty_keras_home"))  # no ImageNet weights
+    other = kerasgan.models.CycleGAN(image_size=SIZE, generator_width=4, num_residual_blocks=1,
+                                     discriminator_width=4, pool_size=2, seed=1,
+                                     domains=("cat", "dog"), crop="face")
+    other_path = str(tmp_path / "other.keras")
+    other.save(other_path)
     out = tmp_path / "eval"
     report = evaluate.main([
-        "--model", model_path, "--out", str(out),
+        "--model", f"tiny={model_path}", "--model", f"other={other_path}", "--out", str(out),
         "--data-test", str(data / "test"), "--data-train", str(data / "train"),
         "--samples", str(SAMPLES), "--limit", str(PER_FOLDER),
+        "--photos", str(data / "test" / "cat"), "--photo-count", "2",
         "--extractor", "domain-classifier", "--extractor", "imagenet",
         "--classifier-epochs", "2", "--classifier-batch-size", "4", "--classifier-size", "32",
     ])
     with open(out / "results.json") as f:
         saved = json.load(f)
     assert saved == json.loads(json.dumps(report))
-    assert saved["image_size"] == SIZE and saved["model_class"] == "CycleGAN"
+    assert saved["image_size"] == SIZE
     assert saved["counts"] == {k: PER_FOLDER for k in (
-        "test_cats", "test_dogs", "fake_dogs", "fake_cats", "ref_dogs", "ref_cats")}
+        "test_cats", "test_dogs", "ref_dogs", "ref_cats")}
     assert saved["extractors"] == ["domain-classifier"]
     assert "imagenet" in saved["skipped_extractors"]
+    assert list(saved["models"]) == ["tiny", "other"]
 
-    for key in ("cat_dog_cat", "dog_cat_dog"):
-        cycle = saved["cycle"][key]
-        assert cycle["num"] == PER_FOLDER
-        assert 0 <= cycle["mae"] <= 255 and math.isfinite(cycle["psnr_db"])
-
-    result = saved["distances"]["domain-classifier"]
-    assert result["extractor_name"] == "DomainClassifier-cats-vs-dogs-penultimate"
-    assert result["feature_dim"] == 64
+    base = saved["baselines"]["domain-classifier"]
+    assert base["extractor_name"] == "DomainClassifier-cats-vs-dogs-penultimate"
+    assert base["feature_dim"] == 64
     for direction in ("cats_to_dogs", "dogs_to_cats"):
-        for row in ("translated", "untranslated", "reference"):
-            r = result[direction][row]
-            for k in ("kid", "kid_std", "kid_x1000", "fid"):
-                assert math.isfinite(r[k]), (direction, row, k)
-            assert r["num_real"] == r["num_other"] == PER_FOLDER
         # Reddish vs bluish images differ far more than two samples of one colour.
-        assert (result[direction]["untranslated"]["kid"]
-                > result[direction]["reference"]["kid"])
-        assert (result[direction]["untranslated"]["fid"]
-                > result[direction]["reference"]["fid"])
+        assert base[direction]["untranslated"]["kid"] > base[direction]["reference"]["kid"]
+        assert base[direction]["untranslated"]["fid"] > base[direction]["reference"]["fid"]
 
     clf = saved["domain_classifier"]
     assert clf["test_accuracy"] >= 0.9
     assert clf["untranslated_cats_classified_dog"] <= 0.1
-    for k in ("translated_cats_classified_dog", "translated_dogs_classified_cat",
-              "untranslated_dogs_classified_cat"):
-        assert 0.0 <= clf[k] <= 1.0
     assert clf["training"]["reused"] is False and clf["training"]["epochs"] == 2
     assert os.path.isfile(out / "domain_classifier.keras")
 
-    # 3 rows x SAMPLES tiles of SIZE px, make_grid's 2-px padding around each.
-    for name in ("before_after.png", "before_after_dogs.png"):
-        with Image.open(out / name) as im:
-            assert im.size == (SAMPLES * (SIZE + 2) + 2, 3 * (SIZE + 2) + 2)
+    for label in ("tiny", "other"):
+        result = saved["models"][label]
+        assert result["model_class"] == "CycleGAN"
+        for key in ("cat_dog_cat", "dog_cat_dog"):
+            cycle = result["cycle"][key]
+            assert cycle["num"] == PER_FOLDER
+            assert 0 <= cycle["mae"] <= 255 and math.isfinite(cycle["psnr_db"])
+        for direction in ("cats_to_dogs", "dogs_to_cats"):
+            r = result["distances"]["domain-classifier"][direction]
+            for k in ("kid", "kid_std", "kid_x1000", "fid"):
+                assert math.isfinite(r[k]), (label, direction, k)
+            assert r["num_real"] == r["num_other"] == PER_FOLDER
+        for k in ("translated_cats_classified_dog", "translated_dogs_classified_cat"):
+            assert 0.0 <= result["classifier"][k] <= 1.0
+        # The first SAMPLES test images over their translations: 2 rows x SAMPLES tiles.
+        for name in (f"{label}_cats.png", f"{label}_dogs.png"):
+            with Image.open(out / name) as im:
+                assert im.size == (8 * (SIZE + 2) + 2, 2 * (SIZE + 2) + 2)
+        assert [p["file"] for p in result["photos"]] == ["000.png", "001.png"]
+        # No cat face in a noisy colour field: the centre square, and why.
+        assert all(p["crop"] == "center" and p["note"] for p in result["photos"])
+        assert os.path.isfile(out / f"{label}_photos.png")
+    table = evaluate.markdown(saved)
+    assert "| Classifier verdict | real | tiny | other |" in table
 
     # A second run reuses the cached classifier.
     again = evaluate.main([
@@ -137,3 +171,4 @@ def test_evaluate_end_to_end(evaluate, data, model_path, tmp_path, monkeypatch):
     ])
     assert again["domain_classifier"]["training"]["reused"] is True
     assert again["counts"]["test_cats"] == 6
+    assert list(again["models"]) == ["tiny_cyclegan"]

@@ -1,43 +1,43 @@
-"""Measures the `cyclegan_cats2dogs` translator on the held-out test cats and dogs.
+"""Measures `cyclegan_cats2dogs` translators on held-out cat and dog faces.
 
-Everything the model card reports comes from this script (nothing here was
-trained on the test images):
+Everything the model card reports comes from this script. Nothing it measures
+on was trained on: the translators and the domain classifier see only the train
+split. Several models can be measured in one run (`--model LABEL=SPEC`,
+repeatable), side by side on the same images, classifier and features.
 
-- `before_after.png`: N test cats (row 1), their translations to dogs G(x)
-  (row 2) and the cycle reconstructions F(G(x)) (row 3);
-  `before_after_dogs.png`: the same for dogs -> cats -> dogs.
-- Cycle reconstruction error on every test image, at the model's image size:
-  mean absolute error in [0, 255] pixel units and PSNR (dB, mean over images)
-  of F(G(x)) vs x (and G(F(y)) vs y).
-- KID and FID, per feature extractor, of translated test cats vs real test
-  dogs, of *untranslated* test cats vs real test dogs (the baseline a useful
-  translation must beat) and of real train dogs vs real test dogs (the floor:
-  two real samples of one domain); the same for dogs -> cats. Features are
-  extracted once per image set. KID is unbiased; with a few hundred images
-  FID is biased upwards (compare FIDs only at equal sample counts).
-- Extractors (`--extractor`, repeatable or comma-separated):
-  `imagenet`: InceptionV3 with ImageNet weights (Keras cache or
-  `--inception-weights PATH`; skipped with a message when missing);
-  `inception-random`: InceptionV3 with a fixed random init (only comparable
-  with itself); `domain-classifier`: a small cat-vs-dog CNN trained here on
-  the train images only (cached as `<out>/domain_classifier.keras`), whose
-  penultimate layer gives the features. It also reports its accuracy on the
-  real test images and how many translations it classifies as the target
-  domain.
+- Grids (`<label>_cats.png`, `<label>_dogs.png`): the **first** `--samples`
+  test images of each domain (sorted by file name, not picked), each band a row
+  of inputs over a row of their translations.
+- Whole photos (`--photos DIR`, `<label>_photos.png`): the first
+  `--photo-count` photos of a folder translated with the model's framing
+  (`crop="face"`: found face or centre square, blended back); the input row
+  marks the square used (green: a detected face, orange: the centre square).
+- Cycle reconstruction error on every test image: mean absolute error in
+  [0, 255] units and PSNR (dB, mean over images) of F(G(x)) vs x and G(F(y)) vs y.
+- Domain classifier (`domain-classifier`): a small cat-vs-dog face CNN trained
+  here on the train split (cached as `<out>/domain_classifier.keras`). Reported:
+  its accuracy on the real test faces, the share of translated test cats it
+  calls dog next to the share of untranslated test cats and of real test dogs,
+  and the same for dogs -> cats.
+- KID and FID per feature extractor (`--extractor`): translated test cats vs
+  real test dogs, next to untranslated test cats vs the same dogs (the baseline
+  a translation must beat) and real train dogs vs test dogs (the floor); the
+  same for dogs -> cats. Extractors: `domain-classifier` (its 64-d penultimate
+  layer), `inception-random` (InceptionV3 with a fixed random init; comparable
+  only with itself), `imagenet` (InceptionV3 with ImageNet weights from the
+  Keras cache or `--inception-weights`; skipped with a message when missing).
 
-Writes `<out>/results.json` and prints markdown tables for the model card.
+Writes `<out>/results.json` and prints the model card's markdown tables.
 
 Example:
-    python zoo/cyclegan_cats2dogs/evaluate.py \\
-        --model runs/cyclegan_cats2dogs/cyclegan_cats2dogs.keras --out eval/cyclegan_cats2dogs
-    python zoo/cyclegan_cats2dogs/evaluate.py --model runs/cyclegan_cats2dogs/preset \\
-        --out eval/quick --limit 32 --extractor domain-classifier --classifier-epochs 3
+    python zoo/cyclegan_cats2dogs/evaluate.py --out eval/cats2dogs \\
+        --model faces=cyclegan_cats2dogs --model fullscene=old_preset/ \\
+        --photos ../shared/data/cats_dogs/test/cat
 """
 
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import json
 import os
 import time
@@ -49,26 +49,30 @@ import numpy as np
 import kerasgan
 from kerasgan import metrics
 from kerasgan.data.image_folder import list_images
+from kerasgan.photos import center_square, resize_square
 from kerasgan.utils.images import make_grid, save_image
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-# The recipe's data location and centre-crop loader (what the samples use).
-_spec = importlib.util.spec_from_file_location("cyclegan_cats2dogs_train",
-                                               os.path.join(HERE, "train.py"))
-_recipe = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(_recipe)
-DATA, load_square = _recipe.DATA, _recipe.load_square
+DATA = os.path.join(HERE, "..", "..", "..", "shared", "data", "animal_faces")
 
 EXTRACTORS = ("imagenet", "inception-random", "domain-classifier")
 CLASSIFIER_FILE = "domain_classifier.keras"
-FID_NOTE = ("FID is biased upwards at small sample counts (here {n} images per set; "
-            "InceptionV3 features have 2048 dimensions): compare FIDs only at equal "
-            "counts. KID is unbiased.")
+FID_NOTE = ("FID is biased upwards at small sample counts (here {n} images per set): "
+            "compare FIDs only at equal counts. KID is unbiased.")
 
 
 # ------------------------------------------------------------------ data
+def load_square(path: str, size: int) -> np.ndarray:
+    """A uint8 `(size, size, 3)` centre square of an image file (bicubic)."""
+    from PIL import Image, ImageOps
+
+    with Image.open(path) as im:
+        image = np.asarray(ImageOps.exif_transpose(im).convert("RGB"))
+    return resize_square(image, center_square(*image.shape[:2]), size)
+
+
 def load_images(folder: str, size: int, limit: int | None = None) -> np.ndarray:
-    """uint8 `(N, size, size, 3)` centre crops of a folder's images (sorted, first `limit`)."""
+    """uint8 `(N, size, size, 3)` centre squares of a folder's images (sorted, first `limit`)."""
     files = list_images(folder)[:limit] if limit else list_images(folder)
     print(f"Loading {len(files)} images from {folder} at {size}px", flush=True)
     return np.stack([load_square(f, size) for f in files])
@@ -84,7 +88,24 @@ def resize_images(images: np.ndarray, size: int) -> np.ndarray:
                      for im in images])
 
 
-# ------------------------------------------------------------------ model
+# ------------------------------------------------------------------ models
+def parse_models(values: Sequence[str] | None) -> dict[str, str]:
+    """`["faces=cyclegan_cats2dogs", "run.keras"]` -> `{label: spec}` (label defaults to the stem)."""
+    models = {}
+    for value in values or ["cyclegan_cats2dogs"]:
+        label, sep, spec = value.partition("=")
+        if not sep:
+            spec = value
+            label = os.path.splitext(os.path.basename(value.rstrip("/")))[0]
+        if not label or not spec or not label.replace("_", "").replace("-", "").isalnum():
+            raise SystemExit(f"--model takes LABEL=SPEC or SPEC, the label made of letters, "
+                             f"digits, - and _; received {value!r}.")
+        if label in models:
+            raise SystemExit(f"Two --model entries are labelled {label!r}; label them apart.")
+        models[label] = spec
+    return models
+
+
 def load_translator(spec: str):
     """A CycleGAN from a `.keras` file, a preset folder or a zoo name."""
     if spec.endswith(".keras"):
@@ -93,14 +114,14 @@ def load_translator(spec: str):
 
 
 def translate(model, images: np.ndarray, direction: str, batch_size: int = 16) -> np.ndarray:
-    """`model.translate` in chunks, with a progress bar."""
+    """`model.translate` of model-size faces (no reframing), in chunks with a progress bar."""
     from tqdm.auto import tqdm
 
     out = []
     for start in tqdm(range(0, len(images), batch_size), desc=f"translate {direction}",
                       leave=False):
         out.append(model.translate(images[start:start + batch_size], direction=direction,
-                                   batch_size=batch_size))
+                                   batch_size=batch_size, crop="none"))
     return np.concatenate(out)
 
 
@@ -164,7 +185,7 @@ def train_classifier(cats: np.ndarray, dogs: np.ndarray, epochs: int, batch_size
     return model, record
 
 
-def get_classifier(out: str, train_dir: str, image_size: int, args) -> tuple[keras.Model, dict]:
+def get_classifier(out: str, train_dir: str, args) -> tuple[keras.Model, dict]:
     """The cached domain classifier of `out`, or a new one trained on `train_dir`."""
     path = os.path.join(out, CLASSIFIER_FILE)
     info_path = path.replace(".keras", ".json")
@@ -176,8 +197,9 @@ def get_classifier(out: str, train_dir: str, image_size: int, args) -> tuple[ker
                 info = json.load(f)
         return keras.saving.load_model(path), {**info, "path": path, "reused": True}
     size = args.classifier_size
-    cats = resize_images(load_images(os.path.join(train_dir, "cat"), image_size, args.limit), size)
-    dogs = resize_images(load_images(os.path.join(train_dir, "dog"), image_size, args.limit), size)
+    limit = args.classifier_limit or args.limit
+    cats = load_images(os.path.join(train_dir, "cat"), size, limit)
+    dogs = load_images(os.path.join(train_dir, "dog"), size, limit)
     print(f"Training the domain classifier: {len(cats)} cats + {len(dogs)} dogs at {size}px, "
           f"{args.classifier_epochs} epochs", flush=True)
     model, info = train_classifier(cats, dogs, args.classifier_epochs,
@@ -196,20 +218,9 @@ def p_dog(classifier: keras.Model, images: np.ndarray) -> np.ndarray:
     return classifier.predict(x, batch_size=64, verbose=0).reshape(-1)
 
 
-def classifier_report(classifier: keras.Model, sets: dict) -> dict:
-    """Test accuracy and the fraction of (un)translated images seen as the other domain."""
-    cats, dogs = p_dog(classifier, sets["test_cats"]), p_dog(classifier, sets["test_dogs"])
-    correct = np.concatenate([cats < 0.5, dogs >= 0.5])
-    return {
-        "test_accuracy": float(correct.mean()),
-        "test_accuracy_cats": float((cats < 0.5).mean()),
-        "test_accuracy_dogs": float((dogs >= 0.5).mean()),
-        "translated_cats_classified_dog": float((p_dog(classifier, sets["fake_dogs"]) >= 0.5).mean()),
-        "untranslated_cats_classified_dog": float((cats >= 0.5).mean()),
-        "translated_dogs_classified_cat": float((p_dog(classifier, sets["fake_cats"]) < 0.5).mean()),
-        "untranslated_dogs_classified_cat": float((dogs < 0.5).mean()),
-        "num_test_cats": int(len(cats)), "num_test_dogs": int(len(dogs)),
-    }
+def share_dog(classifier: keras.Model, images: np.ndarray) -> float:
+    """The share of `images` the classifier calls dog (p >= 0.5)."""
+    return float((p_dog(classifier, images) >= 0.5).mean())
 
 
 # ------------------------------------------------------------------ extractors
@@ -244,7 +255,6 @@ def make_extractor(name: str, args, classifier: Callable[[], keras.Model]):
                                  name="DomainClassifier-cats-vs-dogs-penultimate")
 
 
-# ------------------------------------------------------------------ distances
 def distance(real: np.ndarray, other: np.ndarray, name: str, seed: int = 0) -> dict:
     """KID (mean ± std over 100 random half-size subsets) and FID between feature sets."""
     subset = max(2, min(1000, len(real) // 2, len(other) // 2))
@@ -256,74 +266,114 @@ def distance(real: np.ndarray, other: np.ndarray, name: str, seed: int = 0) -> d
             "num_real": int(len(real)), "num_other": int(len(other))}
 
 
-COMPARISONS = {
-    # direction: (real target set, {row: compared set})
-    "cats_to_dogs": ("test_dogs", {"translated": "fake_dogs", "untranslated": "test_cats",
-                                   "reference": "ref_dogs"}),
-    "dogs_to_cats": ("test_cats", {"translated": "fake_cats", "untranslated": "test_dogs",
-                                   "reference": "ref_cats"}),
+#: direction: (real target set, untranslated source set, real reference set, translated key)
+DIRECTIONS = {
+    "cats_to_dogs": ("test_dogs", "test_cats", "ref_dogs", "fake_dogs"),
+    "dogs_to_cats": ("test_cats", "test_dogs", "ref_cats", "fake_cats"),
 }
 
 
-def evaluate_extractor(ext, sets: dict, seed: int = 0) -> dict:
-    """Features of every image set once, then every comparison of `COMPARISONS`."""
-    feats = {}
-    for key, images in sets.items():
-        print(f"  {ext.name}: {key} ({len(images)} images)", flush=True)
-        feats[key] = metrics.extract_features(images, ext)
-    out = {"extractor_name": ext.name, "feature_dim": int(feats["test_dogs"].shape[1])}
-    done = {}  # KID and FID are symmetric: "cats vs dogs" is measured once
-    for direction, (real, rows) in COMPARISONS.items():
-        out[direction] = {}
-        for row, key in rows.items():
-            pair = frozenset((real, key))
-            if pair not in done:
-                print(f"  {ext.name}: KID and FID of {key} vs {real}", flush=True)
-                done[pair] = distance(feats[real], feats[key], ext.name, seed)
-            out[direction][row] = {"compared": key, "against": real, **done[pair]}
+# ------------------------------------------------------------------ pictures
+def save_bands(path: str, inputs: np.ndarray, outputs: np.ndarray, ncols: int = 8) -> str:
+    """Bands of `ncols` inputs over their `ncols` outputs, in input order."""
+    rows = []
+    for start in range(0, len(inputs), ncols):
+        band_in, band_out = inputs[start:start + ncols], outputs[start:start + ncols]
+        pad = ncols - len(band_in)
+        if pad:
+            blank = np.full((pad, *inputs.shape[1:]), 255, inputs.dtype)
+            band_in, band_out = np.concatenate([band_in, blank]), np.concatenate([band_out, blank])
+        rows += [band_in, band_out]
+    return save_image(path, make_grid(np.concatenate(rows), ncols=ncols))
+
+
+def _outline(image: np.ndarray, square, colour, width: int = 3) -> np.ndarray:
+    out = image.copy()
+    t, l, s = square.top, square.left, square.side
+    w = max(1, min(width, s // 8))
+    out[t:t + w, l:l + s] = colour
+    out[t + s - w:t + s, l:l + s] = colour
+    out[t:t + s, l:l + w] = colour
+    out[t:t + s, l + s - w:l + s] = colour
     return out
 
 
+def _letterbox(image: np.ndarray, size: int) -> np.ndarray:
+    from PIL import Image
+
+    h, w = image.shape[:2]
+    scale = size / max(h, w)
+    small = np.asarray(Image.fromarray(image).resize(
+        (max(1, round(w * scale)), max(1, round(h * scale))), Image.BICUBIC))
+    out = np.full((size, size, 3), 255, "uint8")
+    top, left = (size - small.shape[0]) // 2, (size - small.shape[1]) // 2
+    out[top:top + small.shape[0], left:left + small.shape[1]] = small
+    return out
+
+
+def translate_photos(model, folder: str, count: int, tile: int = 224):
+    """The first `count` photos of `folder` through `translate_photo`; tiles and records."""
+    from PIL import Image, ImageOps
+
+    inputs, outputs, records = [], [], []
+    for path in list_images(folder)[:count]:
+        with Image.open(path) as im:
+            photo = np.asarray(ImageOps.exif_transpose(im).convert("RGB"))
+        result = model.translate_photo(photo, "a2b", crop="face")
+        colour = (40, 200, 40) if result.crop == "face" else (255, 140, 0)
+        inputs.append(_letterbox(_outline(photo, result.square, colour), tile))
+        outputs.append(_letterbox(result.image, tile))
+        records.append({"file": os.path.basename(path), "crop": result.crop,
+                        "square": list(map(int, (result.square.top, result.square.left,
+                                                 result.square.side))),
+                        "note": result.note})
+    return np.stack(inputs), np.stack(outputs), records
+
+
 # ------------------------------------------------------------------ report
-ROW_LABELS = {
-    "cats_to_dogs": {"translated": "G(test cats) vs test dogs",
-                     "untranslated": "test cats vs test dogs (baseline)",
-                     "reference": "train dogs vs test dogs (floor)"},
-    "dogs_to_cats": {"translated": "F(test dogs) vs test cats",
-                     "untranslated": "test dogs vs test cats (baseline)",
-                     "reference": "train cats vs test cats (floor)"},
-}
-
-
 def markdown(report: dict) -> str:
-    """The model-card tables of a results dict."""
-    lines = [f"Test set: {report['counts']['test_cats']} cats, {report['counts']['test_dogs']} "
-             f"dogs at {report['image_size']}x{report['image_size']}.", "",
-             "| Cycle | MAE (0-255) | PSNR (dB) | Images |", "|---|---|---|---|"]
-    for key, label in (("cat_dog_cat", "cat → dog → cat"), ("dog_cat_dog", "dog → cat → dog")):
-        c = report["cycle"][key]
-        lines.append(f"| {label} | {c['mae']:.2f} | {c['psnr_db']:.2f} | {c['num']} |")
-    for key, result in report["distances"].items():
-        n = result["cats_to_dogs"]["translated"]["num_real"]
-        lines += ["", f"Extractor `{key}` ({result['extractor_name']}, "
-                  f"{result['feature_dim']}-d):", "",
-                  f"| Comparison | KID ×1000 | FID@{n} (biased) |", "|---|---|---|"]
-        for direction, rows in ROW_LABELS.items():
-            for row, label in rows.items():
-                r = result[direction][row]
-                lines.append(f"| {label} | {r['kid_x1000']:.2f} ± {1000 * r['kid_std']:.2f} "
-                             f"| {r['fid']:.2f} |")
+    """The model card's tables of a results dict: one column per model."""
+    labels = list(report["models"])
+    head = "| | " + " | ".join(labels) + " |"
+    rule = "|---|" + "---|" * len(labels)
+    counts = report["counts"]
+    lines = [f"Test set: {counts['test_cats']} cats, {counts['test_dogs']} dogs at "
+             f"{report['image_size']}x{report['image_size']}.", ""]
     clf = report.get("domain_classifier")
     if clf:
-        lines += ["", "| Domain classifier (trained on the train split) | Fraction |",
-                  "|---|---|",
-                  f"| accuracy on real test cats + dogs | {clf['test_accuracy']:.3f} |",
-                  f"| G(test cats) classified as dog | {clf['translated_cats_classified_dog']:.3f} |",
-                  f"| test cats classified as dog (baseline) | "
-                  f"{clf['untranslated_cats_classified_dog']:.3f} |",
-                  f"| F(test dogs) classified as cat | {clf['translated_dogs_classified_cat']:.3f} |",
-                  f"| test dogs classified as cat (baseline) | "
-                  f"{clf['untranslated_dogs_classified_cat']:.3f} |"]
+        lines += [f"Domain classifier (trained on the train split): accuracy on the real test "
+                  f"faces {clf['test_accuracy']:.3f} (cats {clf['test_accuracy_cats']:.3f}, "
+                  f"dogs {clf['test_accuracy_dogs']:.3f}).", "",
+                  "| Classifier verdict | real | " + " | ".join(labels) + " |",
+                  "|---|---|" + "---|" * len(labels),
+                  "| test cats called dog: untranslated / translated | "
+                  f"{clf['untranslated_cats_classified_dog']:.3f} | " + " | ".join(
+                      f"{report['models'][m]['classifier']['translated_cats_classified_dog']:.3f}"
+                      for m in labels) + " |",
+                  f"| real test dogs called dog | {clf['test_accuracy_dogs']:.3f} |"
+                  + " |" * len(labels),
+                  "| test dogs called cat: untranslated / translated | "
+                  f"{clf['untranslated_dogs_classified_cat']:.3f} | " + " | ".join(
+                      f"{report['models'][m]['classifier']['translated_dogs_classified_cat']:.3f}"
+                      for m in labels) + " |", ""]
+    lines += ["| Cycle MAE (0-255) / PSNR (dB) | " + " | ".join(labels) + " |", rule]
+    for key, label in (("cat_dog_cat", "cat → dog → cat"), ("dog_cat_dog", "dog → cat → dog")):
+        cells = [f"{report['models'][m]['cycle'][key]['mae']:.2f} / "
+                 f"{report['models'][m]['cycle'][key]['psnr_db']:.2f}" for m in labels]
+        lines.append(f"| {label} | " + " | ".join(cells) + " |")
+    for name in report["extractors"]:
+        base = report["baselines"][name]
+        lines += ["", f"KID ×1000 (± std over subsets), extractor `{name}` "
+                  f"({base['extractor_name']}, {base['feature_dim']}-d):", "",
+                  "| Comparison | untranslated | floor (train vs test) | "
+                  + " | ".join(labels) + " |", "|---|---|---|" + "---|" * len(labels)]
+        for direction, label in (("cats_to_dogs", "cats vs test dogs"),
+                                 ("dogs_to_cats", "dogs vs test cats")):
+            def kid(r):
+                return f"{r['kid_x1000']:.2f} ± {1000 * r['kid_std']:.2f}"
+            cells = [kid(base[direction]["untranslated"]), kid(base[direction]["reference"])]
+            cells += [kid(report["models"][m]["distances"][name][direction]) for m in labels]
+            lines.append(f"| {label} | " + " | ".join(cells) + " |")
     for name, why in report["skipped_extractors"].items():
         lines += ["", f"Skipped extractor `{name}`: {why.split('. ')[0]} (details in "
                   "results.json)."]
@@ -331,28 +381,25 @@ def markdown(report: dict) -> str:
     return "\n".join(lines)
 
 
-def save_before_after(path: str, inputs: np.ndarray, translated: np.ndarray,
-                      reconstructed: np.ndarray, samples: int) -> str:
-    """Rows: inputs, translations, cycle reconstructions (the first `samples`)."""
-    k = min(samples, len(inputs))
-    rows = np.concatenate([inputs[:k], translated[:k], reconstructed[:k]])
-    return save_image(path, make_grid(rows, ncols=k))
-
-
 # ------------------------------------------------------------------ main
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--model", default="cyclegan_cats2dogs",
-                   help=".keras file, preset folder or zoo name")
+    p.add_argument("--model", action="append", default=None, metavar="[LABEL=]SPEC",
+                   help=".keras file, preset folder or zoo name, optionally labelled "
+                        "(repeatable; default: cyclegan_cats2dogs)")
     p.add_argument("--out", default="eval/cyclegan_cats2dogs")
     p.add_argument("--data-test", default=os.path.join(DATA, "test"),
                    help="folder holding cat/ and dog/ (evaluated, never trained on)")
     p.add_argument("--data-train", default=os.path.join(DATA, "train"),
                    help="folder holding cat/ and dog/ (reference sets, domain classifier)")
     p.add_argument("--image-size", type=int, default=None,
-                   help="side the test images are loaded at (default: the model's)")
-    p.add_argument("--samples", type=int, default=8, help="images per before/after grid")
+                   help="side the test images are loaded at (default: the first model's)")
+    p.add_argument("--samples", type=int, default=16,
+                   help="first N test images per domain in the grids")
+    p.add_argument("--photos", default=None,
+                   help="a folder of whole photos of cats to translate with face framing")
+    p.add_argument("--photo-count", type=int, default=8)
     p.add_argument("--limit", type=int, default=None,
                    help="use at most N images per domain and split (quick runs)")
     p.add_argument("--reference-count", type=int, default=None,
@@ -364,96 +411,144 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     p.add_argument("--inception-weights", default=None,
                    help="path of the ImageNet InceptionV3 notop .h5 (for --extractor imagenet)")
     p.add_argument("--inception-size", type=int, default=299, help="side InceptionV3 sees")
-    p.add_argument("--classifier-epochs", type=int, default=15)
+    p.add_argument("--classifier-epochs", type=int, default=10)
     p.add_argument("--classifier-batch-size", type=int, default=32)
     p.add_argument("--classifier-size", type=int, default=64, help="classifier input side")
+    p.add_argument("--classifier-limit", type=int, default=None,
+                   help="train images per domain for the classifier (default: all)")
     p.add_argument("--retrain-classifier", action="store_true",
                    help=f"train a new domain classifier even if <out>/{CLASSIFIER_FILE} exists")
     p.add_argument("--seed", type=int, default=0)
     return p.parse_args(argv)
 
 
+def evaluate_model(model, sets: dict, real_features: dict, extractors: dict, classifier,
+                   args, label: str) -> dict:
+    """One translator's translations, grids, cycle error, classifier verdicts and distances."""
+    fakes = {"fake_dogs": translate(model, sets["test_cats"], "a2b"),
+             "fake_cats": translate(model, sets["test_dogs"], "b2a")}
+    cycled_cats = translate(model, fakes["fake_dogs"], "b2a")
+    cycled_dogs = translate(model, fakes["fake_cats"], "a2b")
+    n = args.samples
+    images = [save_bands(os.path.join(args.out, f"{label}_cats.png"),
+                         sets["test_cats"][:n], fakes["fake_dogs"][:n]),
+              save_bands(os.path.join(args.out, f"{label}_dogs.png"),
+                         sets["test_dogs"][:n], fakes["fake_cats"][:n])]
+    result = {"cycle": {"cat_dog_cat": cycle_error(sets["test_cats"], cycled_cats),
+                        "dog_cat_dog": cycle_error(sets["test_dogs"], cycled_dogs)},
+              "distances": {}}
+    if args.photos:
+        inputs, outputs, records = translate_photos(model, args.photos, args.photo_count)
+        images.append(save_bands(os.path.join(args.out, f"{label}_photos.png"), inputs,
+                                 outputs, ncols=min(4, len(inputs))))
+        result["photos"] = records
+    result["images"] = [os.path.basename(p) for p in images]
+    if classifier is not None:
+        result["classifier"] = {
+            "translated_cats_classified_dog": share_dog(classifier, fakes["fake_dogs"]),
+            "translated_dogs_classified_cat": 1.0 - share_dog(classifier, fakes["fake_cats"])}
+    for name, ext in extractors.items():
+        result["distances"][name] = {}
+        for direction, (real, _, _, fake) in DIRECTIONS.items():
+            print(f"  {label}, {name}: {fake} vs {real}", flush=True)
+            feats = metrics.extract_features(fakes[fake], ext)
+            result["distances"][name][direction] = {
+                "compared": fake, "against": real,
+                **distance(real_features[name][real], feats, ext.name, args.seed)}
+    return result
+
+
 def main(argv: Sequence[str] | None = None) -> dict:
     """Runs the evaluation; returns the results dict (also written to results.json)."""
     args = parse_args(argv)
-    extractors = parse_extractors(args.extractor or ["domain-classifier,inception-random"])
+    specs = parse_models(args.model)
+    names = parse_extractors(args.extractor or ["domain-classifier,inception-random"])
     os.makedirs(args.out, exist_ok=True)
     t0 = time.time()
 
-    model = load_translator(args.model)
-    size = args.image_size or int(model.image_size)
+    models = {label: load_translator(spec) for label, spec in specs.items()}
+    size = args.image_size or int(next(iter(models.values())).image_size)
     test_cats = load_images(os.path.join(args.data_test, "cat"), size, args.limit)
     test_dogs = load_images(os.path.join(args.data_test, "dog"), size, args.limit)
-    fake_dogs = translate(model, test_cats, "a2b")
-    fake_cats = translate(model, test_dogs, "b2a")
-    cycled_cats = translate(model, fake_dogs, "b2a")
-    cycled_dogs = translate(model, fake_cats, "a2b")
-    grids = [save_before_after(os.path.join(args.out, "before_after.png"), test_cats,
-                               fake_dogs, cycled_cats, args.samples),
-             save_before_after(os.path.join(args.out, "before_after_dogs.png"), test_dogs,
-                               fake_cats, cycled_dogs, args.samples)]
-    cycle = {"cat_dog_cat": cycle_error(test_cats, cycled_cats),
-             "dog_cat_dog": cycle_error(test_dogs, cycled_dogs)}
 
     def ref_count(test: np.ndarray) -> int:
         n = args.reference_count or len(test)
         return min(n, args.limit) if args.limit else n
 
-    sets = {"test_cats": test_cats, "test_dogs": test_dogs, "fake_dogs": fake_dogs,
-            "fake_cats": fake_cats,
+    sets = {"test_cats": test_cats, "test_dogs": test_dogs,
             "ref_dogs": load_images(os.path.join(args.data_train, "dog"), size,
                                     ref_count(test_dogs)),
             "ref_cats": load_images(os.path.join(args.data_train, "cat"), size,
                                     ref_count(test_cats))}
 
-    classifier_cache: dict = {}
+    cache: dict = {}
 
     def classifier() -> keras.Model:
-        if "model" not in classifier_cache:
-            clf, info = get_classifier(args.out, args.data_train, size, args)
-            classifier_cache.update(model=clf, info=info)
-        return classifier_cache["model"]
+        if "model" not in cache:
+            cache["model"], cache["info"] = get_classifier(args.out, args.data_train, args)
+        return cache["model"]
 
-    distances, skipped = {}, {}
-    for name in extractors:
-        print(f"Extractor {name}", flush=True)
+    extractors, skipped, real_features, baselines = {}, {}, {}, {}
+    for name in names:
         try:
             ext = make_extractor(name, args, classifier)
         except metrics.WeightsNotFoundError as e:
             skipped[name] = str(e)
             print(f"SKIPPING extractor {name!r}: {e}", flush=True)
             continue
-        distances[name] = evaluate_extractor(ext, sets, args.seed)
+        extractors[name] = ext
+        feats = {}
+        for key, images in sets.items():
+            print(f"  {name}: {key} ({len(images)} images)", flush=True)
+            feats[key] = metrics.extract_features(images, ext)
+        real_features[name] = feats
+        baselines[name] = {"extractor_name": ext.name,
+                           "feature_dim": int(feats["test_dogs"].shape[1])}
+        for direction, (real, source, reference, _) in DIRECTIONS.items():
+            baselines[name][direction] = {
+                "untranslated": {"compared": source, "against": real,
+                                 **distance(feats[real], feats[source], ext.name, args.seed)},
+                "reference": {"compared": reference, "against": real,
+                              **distance(feats[real], feats[reference], ext.name, args.seed)}}
 
-    notes = [FID_NOTE.format(n=min(len(v) for v in sets.values())),
-             "KID: mean ± std of the unbiased MMD² over 100 random subsets of half the "
-             "smaller set; ×1000 in the tables.",
-             "Reference (floor) rows compare two real samples of one domain (train vs test)."]
-    if "inception-random" in distances:
-        notes.append("inception-random features come from a randomly initialised "
-                     "InceptionV3: comparable only with other inception-random numbers.")
+    clf = classifier() if "domain-classifier" in names else None
     report = {
-        "model": args.model, "model_class": type(model).__name__, "image_size": size,
+        "image_size": size,
         "data_test": os.path.abspath(args.data_test),
         "data_train": os.path.abspath(args.data_train),
         "counts": {key: int(len(value)) for key, value in sets.items()},
-        "extractors": list(distances), "skipped_extractors": skipped,
-        "cycle": cycle, "distances": distances,
-        "images": [os.path.basename(g) for g in grids],
-        "notes": notes,
+        "extractors": list(extractors), "skipped_extractors": skipped,
+        "baselines": baselines, "models": {},
+        "notes": [FID_NOTE.format(n=min(len(v) for v in sets.values())),
+                  "KID: mean ± std of the unbiased MMD² over 100 random subsets of half the "
+                  "smaller set; ×1000 in the tables.",
+                  "Floor rows compare two real samples of one domain (train vs test)."],
     }
-    if classifier_cache:
-        info = classifier_cache["info"]
-        report["domain_classifier"] = {**classifier_report(classifier_cache["model"], sets),
-                                       "training": info}
-        notes.append("The domain classifier was trained on the train split (which includes "
-                     "the reference images), never on the test images.")
+    if "inception-random" in extractors:
+        report["notes"].append("inception-random features come from a randomly initialised "
+                               "InceptionV3: comparable only with other inception-random numbers.")
+    if clf is not None:
+        cats, dogs = p_dog(clf, test_cats), p_dog(clf, test_dogs)
+        report["domain_classifier"] = {
+            "test_accuracy": float(np.concatenate([cats < 0.5, dogs >= 0.5]).mean()),
+            "test_accuracy_cats": float((cats < 0.5).mean()),
+            "test_accuracy_dogs": float((dogs >= 0.5).mean()),
+            "untranslated_cats_classified_dog": float((cats >= 0.5).mean()),
+            "untranslated_dogs_classified_cat": float((dogs < 0.5).mean()),
+            "training": cache["info"]}
+        report["notes"].append("The domain classifier was trained on the train split (which "
+                               "includes the floor images), never on the test images.")
+    for label, model in models.items():
+        print(f"Model {label} ({specs[label]})", flush=True)
+        report["models"][label] = {
+            "model": specs[label], "model_class": type(model).__name__,
+            **evaluate_model(model, sets, real_features, extractors, clf, args, label)}
     report["seconds"] = time.time() - t0
     with open(os.path.join(args.out, "results.json"), "w") as f:
         json.dump(report, f, indent=2)
     print()
     print(markdown(report))
-    print(f"\nWrote {os.path.join(args.out, 'results.json')} and {', '.join(grids)} "
+    print(f"\nWrote {os.path.join(args.out, 'results.json')} and the grids in {args.out} "
           f"in {report['seconds']:.0f} s")
     return report
 

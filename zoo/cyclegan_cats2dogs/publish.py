@@ -29,35 +29,39 @@ from kerasgan import zoo
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.abspath(os.path.join(HERE, "..", ".."))
-TEST = os.path.join(REPO, "..", "shared", "data", "cats_dogs", "test")
-COMMAND = ("python zoo/cyclegan_cats2dogs/evaluate.py --model cyclegan_cats2dogs "
+TEST = os.path.join(REPO, "..", "shared", "data", "animal_faces", "test")
+COMMAND = ("python zoo/cyclegan_cats2dogs/evaluate.py --model faces=cyclegan_cats2dogs "
            "--out eval/cyclegan_cats2dogs")
-DATASET = "cats_dogs/test (200 cats, 200 dogs)"
+DATASET = "animal_faces/test (250 cat faces, 252 dog faces)"
 
 
-def metrics_from(results: dict) -> list:
-    """The model card's numbers as preset metrics entries."""
+def metrics_from(results: dict, label: str) -> list:
+    """The model card's numbers for the model labelled `label` as preset metrics entries."""
+    model = results["models"][label]
+    common = {"dataset": DATASET, "command": COMMAND}
     out = []
     clf = results.get("domain_classifier")
     if clf:
-        for key, label in (("translated_cats_classified_dog", "G(test cats) classified as dog"),
-                           ("untranslated_cats_classified_dog", "test cats classified as dog"),
-                           ("translated_dogs_classified_cat", "F(test dogs) classified as cat"),
-                           ("test_accuracy", "domain classifier accuracy on test")):
-            out.append({"name": label, "value": round(clf[key], 3), "dataset": DATASET,
-                        "command": COMMAND,
-                        "extractor": "cat-vs-dog CNN trained on the train split"})
-    for name, result in results["distances"].items():
-        rows = result["cats_to_dogs"]
-        for row, label in (("translated", "G(test cats) vs test dogs"),
-                           ("untranslated", "test cats vs test dogs")):
-            out.append({"name": f"KIDx1000 {label}", "value": round(rows[row]["kid_x1000"], 2),
-                        "dataset": DATASET, "command": COMMAND,
-                        "extractor": result["extractor_name"]})
-    for key, label in (("cat_dog_cat", "cycle MAE cat->dog->cat (0-255)"),
-                       ("dog_cat_dog", "cycle MAE dog->cat->dog (0-255)")):
-        out.append({"name": label, "value": round(results["cycle"][key]["mae"], 2),
-                    "dataset": DATASET, "command": COMMAND})
+        extractor = {"extractor": "cat-vs-dog face CNN trained on the train split"}
+        for value, name in (
+                (model["classifier"]["translated_cats_classified_dog"],
+                 "G(test cats) classified as dog"),
+                (clf["untranslated_cats_classified_dog"], "test cats classified as dog"),
+                (clf["test_accuracy_dogs"], "real test dogs classified as dog"),
+                (model["classifier"]["translated_dogs_classified_cat"],
+                 "F(test dogs) classified as cat"),
+                (clf["test_accuracy"], "domain classifier accuracy on test")):
+            out.append({"name": name, "value": round(value, 3), **common, **extractor})
+    for name, result in model["distances"].items():
+        base = results["baselines"][name]
+        for value, row in ((result["cats_to_dogs"]["kid_x1000"], "G(test cats) vs test dogs"),
+                           (base["cats_to_dogs"]["untranslated"]["kid_x1000"],
+                            "test cats vs test dogs")):
+            out.append({"name": f"KIDx1000 {row}", "value": round(value, 2), **common,
+                        "extractor": base["extractor_name"]})
+    for key, name in (("cat_dog_cat", "cycle MAE cat->dog->cat (0-255)"),
+                      ("dog_cat_dog", "cycle MAE dog->cat->dog (0-255)")):
+        out.append({"name": name, "value": round(model["cycle"][key]["mae"], 2), **common})
     return out
 
 
@@ -67,30 +71,38 @@ def main():
     p.add_argument("--model", required=True, help=".keras file written by the recipe")
     p.add_argument("--training", required=True, help="steps / time / hardware note")
     p.add_argument("--results", default=None, help="results.json of evaluate.py")
+    p.add_argument("--label", default="faces", help="the model's label in results.json")
     p.add_argument("--out", default=None, help="preset folder (default: the shipped one)")
     args = p.parse_args()
     out = args.out or os.path.join(REPO, "kerasgan", "zoo", "presets", "cyclegan_cats2dogs")
 
     model = keras.saving.load_model(args.model, compile=False)
+    # Face translation of whole photos: cats are found with OpenCV's cat-face cascade.
+    config = {**model.get_config(), "domains": ["cat", "dog"], "crop": "face"}
+    framed = type(model).from_config(config)
+    framed.set_weights(model.get_weights())
+    model = framed
     recipe = json.load(open(os.path.join(os.path.dirname(args.model), "recipe.json")))
     metadata = {
         "name": "cyclegan_cats2dogs",
         "task": "translate",
-        "description": (f"CycleGAN cats (A) <-> dogs (B), trained at {model.image_size}x"
-                        f"{model.image_size} on a 2-core CPU; translate any size with "
-                        "direction='a2b' (cat to dog) or 'b2a'."),
+        "description": (f"CycleGAN cat faces (A) <-> dog faces (B) at {model.image_size}x"
+                        f"{model.image_size}; whole photos are framed around the face "
+                        "(crop='face'), direction='a2b' (cat to dog) or 'b2a'."),
         "architecture": (f"CycleGAN (Zhu et al. 2017): ResNet generators (ngf="
                          f"{model.generator_width}, {model.num_residual_blocks} residual "
                          f"blocks, {model.generator_ab.count_params():,} parameters each), "
                          f"PatchGAN discriminators (ndf={model.discriminator_width}), LSGAN"),
-        "training_data": {"name": "Kaggle cats and dogs, train split (1000 cats, 1000 dogs)",
-                          "license": "Kaggle Dogs vs. Cats (Microsoft Asirra): research use"},
+        "training_data": {
+            "name": "animal_faces/train: 4,303 AFHQ cat faces, 5,812 DogFaceNet dog faces, 128x128",
+            "license": ("AFHQ (Choi et al. 2020) CC BY-NC 4.0; DogFaceNet (Mougeot et al. "
+                        "2019) research use only. The weights are for non-commercial use.")},
         "training": args.training,
         "recipe": "zoo/cyclegan_cats2dogs/train.py",
         "recipe_args": recipe,
     }
     if args.results:
-        metadata["metrics"] = metrics_from(json.load(open(args.results)))
+        metadata["metrics"] = metrics_from(json.load(open(args.results)), args.label)
     zoo.save_preset(model, out, overwrite=True, weights_dtype="float16", metadata=metadata,
                     weights={"generator_ab": model.generator_ab,
                              "generator_ba": model.generator_ba})
@@ -100,8 +112,8 @@ def main():
         from PIL import Image
 
         image = np.asarray(Image.open(cat[0]).convert("RGB"))
-        shipped = zoo.load(out, offline=True).translate(image)
-        diff = np.abs(shipped.astype("float32") - model.translate(image)).mean()
+        shipped = zoo.load(out, offline=True).translate(image, crop="none")
+        diff = np.abs(shipped.astype("float32") - model.translate(image, crop="none")).mean()
         print(f"float16 preset vs float32 model on {os.path.basename(cat[0])}: "
               f"mean |difference| {diff:.3f} grey levels")
         if diff >= 1.0:

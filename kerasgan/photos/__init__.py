@@ -1,0 +1,16 @@
+"""Whole photos in, whole photos out: find the subject, translate it, blend it back.
+
+Image-to-image models such as the zoo's `cyclegan_cats2dogs` learn on tightly
+framed subjects (aligned animal faces at 128x128). `kerasgan.photos` frames a
+whole photo the same way -- the detected face, or the centre square -- so the
+model sees what it was trained on, and pastes the translation back into the
+photo at its original size.
+"""
+
+from kerasgan.photos.detect import detector_unavailable_reason, find_animal_face
+from kerasgan.photos.framing import (CROP_MODES, Square, center_square, face_square, paste,
+                                     resize_square)
+from kerasgan.photos.translate import PhotoTranslation, translate_photo
+
+__all__ = ["CROP_MODES", "PhotoTranslation", "Square", "center_square", "detector_unavailable_reason",
+           "face_square", "find_animal_face", "paste", "resize_square", "translate_photo"]

@@ -1,0 +1,111 @@
+"""Animal-face detection with OpenCV's Haar cascades (an optional dependency).
+
+OpenCV 4 ships a frontal cat-face cascade (`haarcascade_frontalcatface_extended.xml`,
+Joseph Howse's); it has none for dogs. Install it with
+`pip install "kerasgan[faces]"` (opencv-python-headless 4.x: the 5.0 wheels no
+longer ship the cascade files).
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+
+import numpy as np
+
+#: Cascade file per animal, in OpenCV's `cv2.data.haarcascades` folder.
+CASCADES = {"cat": "haarcascade_frontalcatface_extended.xml"}
+#: Photos are searched at most this many pixels on their longer side (speed).
+DETECT_MAX_SIDE = 640
+INSTALL_HINT = 'pip install "kerasgan[faces]"'
+
+
+def _cv2():
+    try:
+        import cv2
+    except ImportError:
+        return None
+    return cv2
+
+
+def detector_unavailable_reason(animal: str | None) -> str | None:
+    """Why no face detector can run for `animal`, or None when one can.
+
+    Args:
+        animal: The subject, e.g. `"cat"` or `"dog"`.
+
+    Returns:
+        None if `find_animal_face(image, animal)` can run, else a short reason
+        (e.g. `"no dog-face detector"` or `"OpenCV is not installed (pip
+        install ...)"`).
+    """
+    if animal not in CASCADES:
+        return f"no {animal}-face detector" if animal else "no face detector for this model"
+    cv2 = _cv2()
+    if cv2 is None:
+        return f"OpenCV is not installed ({INSTALL_HINT})"
+    if _cascade_path(cv2, animal) is None:
+        return (f"this OpenCV ({cv2.__version__}) has no {CASCADES[animal]} "
+                f"({INSTALL_HINT} installs a 4.x that has it)")
+    return None
+
+
+def _cascade_path(cv2, animal):
+    folder = getattr(getattr(cv2, "data", None), "haarcascades", None)
+    if not folder:
+        return None
+    path = os.path.join(folder, CASCADES[animal])
+    return path if os.path.isfile(path) else None
+
+
+@functools.lru_cache(maxsize=None)
+def _cascade(animal):
+    cv2 = _cv2()
+    return cv2.CascadeClassifier(_cascade_path(cv2, animal))
+
+
+def find_animal_face(image, animal: str = "cat") -> tuple[int, int, int, int] | None:
+    """Finds the largest `animal` face in a photo.
+
+    Args:
+        image: uint8 array `(height, width, 3)` (RGB) or `(height, width)`.
+        animal: `"cat"` (the only cascade OpenCV ships).
+
+    Returns:
+        The face box `(left, top, width, height)` in pixels of `image`, or
+        None when no face is found.
+
+    Raises:
+        ImportError: No detector can run (`detector_unavailable_reason` says why).
+
+    Example:
+    ```python
+    box = kerasgan.photos.find_animal_face(np.asarray(PIL.Image.open("cat.jpg")), "cat")
+    ```
+    """
+    reason = detector_unavailable_reason(animal)
+    if reason:
+        raise ImportError(f"Cannot find {animal} faces: {reason}.")
+    image = np.asarray(image)
+    if image.ndim not in (2, 3) or image.dtype != np.uint8:
+        raise ValueError(f"find_animal_face takes one uint8 image (height, width[, 3]); "
+                         f"received dtype {image.dtype} and shape {image.shape}.")
+    gray = image if image.ndim == 2 else image[..., :3].astype("float32") @ np.array(
+        [0.299, 0.587, 0.114], "float32")
+    gray = np.clip(np.round(gray), 0, 255).astype("uint8")
+    h, w = gray.shape
+    scale = min(1.0, DETECT_MAX_SIDE / max(h, w))
+    if scale < 1.0:
+        from PIL import Image
+
+        gray = np.asarray(Image.fromarray(gray).resize(
+            (max(1, round(w * scale)), max(1, round(h * scale))), Image.BILINEAR))
+    min_side = max(24, int(0.05 * min(gray.shape)))
+    if min(gray.shape) < min_side:
+        return None
+    boxes = _cascade(animal).detectMultiScale(gray, scaleFactor=1.05, minNeighbors=3,
+                                              minSize=(min_side, min_side))
+    if len(boxes) == 0:
+        return None
+    x, y, bw, bh = max((tuple(int(v) for v in b) for b in boxes), key=lambda b: b[2] * b[3])
+    return (round(x / scale), round(y / scale), round(bw / scale), round(bh / scale))
