@@ -131,7 +131,13 @@ def input_gradients(fn, inputs):
 
 
 def num_replicas() -> int:
-    """Number of replicas training in sync (1 outside `tf.distribute`)."""
+    """Number of replicas training in sync (1 outside `tf.distribute`).
+
+    Always 1 on JAX, also under `keras.distribution.DataParallel`: there the
+    step is one global program over the sharded batch (XLA inserts the
+    all-reduces), so BatchNorm statistics, loss means and noise are already
+    those of the global batch and nothing may be divided by a device count.
+    """
     impl = getattr(_impl, "num_replicas", None)  # single-device backends have none
     return impl() if impl is not None else 1
 
@@ -146,7 +152,8 @@ def scale_for_replicas(value):
     """Divides a per-replica mean by the number of replicas.
 
     Summing the result over replicas (what optimizers do with gradients) then
-    gives the mean over the global batch.
+    gives the mean over the global batch. A no-op outside `tf.distribute`,
+    including JAX's `keras.distribution` (see `num_replicas`).
     """
     n = num_replicas()
     if n > 1:

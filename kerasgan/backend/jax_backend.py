@@ -16,6 +16,14 @@ auxiliary output), then applies the optimizer (`stateless_apply`) and assigns
 the results inside the outer scope. `input_gradients` does the same with
 `jax.vjp`, so gradient penalties can be differentiated again.
 
+Several devices: under `keras.distribution.DataParallel` Keras's trainer
+shards each batch over the devices and replicates the variables, and JAX
+compiles the same step as one global (SPMD) program, inserting the
+all-reduces itself. So this module defines no replica count (kerasgan's
+`num_replicas()` is 1): losses, BatchNorm statistics and the step's noise are
+those of the global batch, as on one device, and the step computes the same
+update (tests/backend/test_jax_distribution.py).
+
 Keras's trainer traces (jit-compiles) the whole step once; Python-side
 counters such as `StepSeedGenerator`'s draw index are reset at the start of
 every step body and so are the same in every trace, while the step number the
