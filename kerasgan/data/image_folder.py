@@ -1,10 +1,11 @@
-"""`image_folder`: a `tf.data` pipeline over a folder of image files."""
+"""`image_folder`: batches of a folder's images, as tf.data or a Keras PyDataset."""
 
 from __future__ import annotations
 
 import logging
 import os
 
+from kerasgan.data.pipeline import resolve_pipeline
 from kerasgan.data.transforms import crop_and_resize
 from kerasgan.utils.optional import require_tensorflow
 
@@ -90,8 +91,15 @@ def _decode(path, channels):
         return arr if arr.ndim == 3 else arr[..., None]
 
     def native():
-        return tf.io.decode_image(tf.io.read_file(path), channels=channels,
-                                  expand_animations=False)
+        contents = tf.io.read_file(path)
+
+        def jpeg():  # the accurate IDCT, as Pillow (TensorFlow's default is the fast one)
+            return tf.io.decode_jpeg(contents, channels=channels, dct_method="INTEGER_ACCURATE")
+
+        def other():
+            return tf.io.decode_image(contents, channels=channels, expand_animations=False)
+
+        return tf.cond(tf.io.is_jpeg(contents), jpeg, other)
 
     def via_pil():
         image = tf.numpy_function(pil_decode, [path], tf.uint8)
@@ -101,6 +109,16 @@ def _decode(path, channels):
     image = tf.cond(tf.strings.regex_full_match(path, pattern), native, via_pil)
     image.set_shape([None, None, channels])
     return image
+
+
+def check_image_folder_args(image_size, batch_size, channels) -> None:
+    """Raises a ValueError naming a bad `image_size`, `batch_size` or `channels`."""
+    if channels not in (1, 3):
+        raise ValueError(f"channels must be 1 or 3; received {channels}.")
+    if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
+        raise ValueError(f"batch_size must be a positive integer; received {batch_size!r}.")
+    if isinstance(image_size, bool) or not isinstance(image_size, int) or image_size < 1:
+        raise ValueError(f"image_size must be a positive integer; received {image_size!r}.")
 
 
 def image_folder(
@@ -115,8 +133,12 @@ def image_folder(
     repeat: bool = False,
     channels: int = 3,
     augment_flip: bool = False,
+    pipeline: str = "auto",
+    workers: int | None = None,
+    use_multiprocessing: bool = False,
+    max_queue_size: int = 10,
 ):
-    """A `tf.data.Dataset` of image batches from a folder, scaled to [-1, 1].
+    """Image batches from a folder, scaled to [-1, 1]: a tf.data pipeline or a PyDataset.
 
     Reads jpg/png/bmp/gif natively and webp/tiff through Pillow, recursively.
     Grayscale, palette and RGBA images are converted to RGB; files that are not
@@ -136,9 +158,17 @@ def image_folder(
         repeat: Repeat forever (then pass `steps_per_epoch` to `fit`).
         channels: 3 (RGB) or 1 (grayscale).
         augment_flip: Random horizontal flips.
+        pipeline: `"tf.data"`, `"pydataset"` (a `keras.utils.PyDataset`
+            that needs no TensorFlow; see `ImageFolderPyDataset`) or
+            `"auto"` (tf.data when TensorFlow is installed).
+        workers, use_multiprocessing, max_queue_size: The PyDataset's
+            workers (None: `min(8, os.cpu_count())` threads); ignored by
+            tf.data, which parallelises itself.
 
     Returns:
-        A `tf.data.Dataset` of float32 tensors `(batch, image_size, image_size, channels)`.
+        A `tf.data.Dataset` of float32 tensors `(batch, image_size, image_size,
+        channels)`, or an `ImageFolderPyDataset` of such numpy arrays whose
+        `len()` is the dataset's cardinality (batches per epoch).
 
     Example:
     ```python
@@ -146,12 +176,18 @@ def image_folder(
     gan.fit(ds, epochs=20)
     ```
     """
-    tf = require_tensorflow("kerasgan.data.image_folder (a tf.data pipeline)")
+    if resolve_pipeline(pipeline) == "pydataset":
+        from kerasgan.data.pydataset.image_folder import ImageFolderPyDataset
 
-    if channels not in (1, 3):
-        raise ValueError(f"channels must be 1 or 3; received {channels}.")
-    if not isinstance(batch_size, int) or batch_size < 1:
-        raise ValueError(f"batch_size must be a positive integer; received {batch_size!r}.")
+        return ImageFolderPyDataset(
+            path, image_size, batch_size, crop=crop, shuffle=shuffle, seed=seed, cache=cache,
+            drop_remainder=drop_remainder, repeat=repeat, channels=channels,
+            augment_flip=augment_flip, workers=workers, use_multiprocessing=use_multiprocessing,
+            max_queue_size=max_queue_size)
+    tf = require_tensorflow("kerasgan.data.image_folder (a tf.data pipeline; or pass "
+                            "pipeline='pydataset')")
+
+    check_image_folder_args(image_size, batch_size, channels)
     files = list_images(path)
     if drop_remainder and len(files) < batch_size:
         raise ValueError(

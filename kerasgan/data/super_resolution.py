@@ -24,6 +24,7 @@ from typing import NamedTuple
 import numpy as np
 
 from kerasgan.data.image_folder import IMAGE_EXTENSIONS, _decode, list_images
+from kerasgan.data.pipeline import resolve_pipeline
 from kerasgan.utils.optional import require_tensorflow, require_tfds
 
 logger = logging.getLogger("kerasgan")
@@ -31,7 +32,8 @@ logger = logging.getLogger("kerasgan")
 SMALL_POLICIES = ("skip", "upsize")
 
 
-def _check_args(scale, hr_patch, batch_size, small):
+def check_sr_args(scale, hr_patch, batch_size, small):
+    """Raises a ValueError naming a bad `scale`, `hr_patch`, `batch_size` or `small`."""
     if not isinstance(scale, int) or scale < 1:
         raise ValueError(f"scale must be a positive integer; received {scale!r}.")
     if not isinstance(hr_patch, int) or hr_patch < scale or hr_patch % scale:
@@ -103,6 +105,38 @@ def _image_sizes(files):
     return sizes
 
 
+def select_hr_images(hr_folder: str, hr_patch: int, small: str, batch_size: int,
+                     patches_per_image: int, drop_remainder: bool,
+                     repeat: bool) -> tuple[list[str], list[tuple[int, int]]]:
+    """The HR images `super_resolution` trains on and their `(h, w)` sizes.
+
+    Images smaller than `hr_patch` are skipped or kept (to be upsized) with a
+    warning naming them.
+
+    Raises:
+        ValueError: no image is large enough, or an epoch has no full batch.
+    """
+    files = list_images(hr_folder)
+    sizes = _image_sizes(files)
+    tiny = [f"{f} ({h}x{w})" for f, (h, w) in zip(files, sizes) if min(h, w) < hr_patch]
+    if tiny:
+        action = "Skipping" if small == "skip" else "Upsizing (bicubic)"
+        logger.warning("%s %d image(s) smaller than hr_patch=%d: %s", action, len(tiny),
+                       hr_patch, "; ".join(tiny[:5]) + (" ..." if len(tiny) > 5 else ""))
+        if small == "skip":
+            kept = [(f, hw) for f, hw in zip(files, sizes) if min(hw) >= hr_patch]
+            files, sizes = [f for f, _ in kept], [hw for _, hw in kept]
+    if not files:
+        raise ValueError(f"No image in {hr_folder!r} is at least {hr_patch}x{hr_patch}; lower "
+                         "hr_patch or pass small='upsize'.")
+    n = len(files) * max(1, int(patches_per_image))
+    if drop_remainder and n < batch_size and not repeat:
+        raise ValueError(f"{hr_folder!r} gives {n} patches per epoch, fewer than one batch "
+                         f"of {batch_size}; lower batch_size, raise patches_per_image or "
+                         "pass repeat=True.")
+    return files, sizes
+
+
 def super_resolution(
     hr_folder: str,
     scale: int = 4,
@@ -116,8 +150,12 @@ def super_resolution(
     small: str = "skip",
     patches_per_image: int = 1,
     drop_remainder: bool = True,
+    pipeline: str = "auto",
+    workers: int | None = None,
+    use_multiprocessing: bool = False,
+    max_queue_size: int = 10,
 ):
-    """A `tf.data.Dataset` of `(lr, hr)` training batches from a folder of HR images.
+    """`(lr, hr)` training batches from a folder of HR images: tf.data or a PyDataset.
 
     Every epoch takes `patches_per_image` random `hr_patch` crops of each
     image, randomly flipped and rotated by multiples of 90°, and makes each LR
@@ -140,10 +178,18 @@ def super_resolution(
             warning naming them) or `"upsize"` them (bicubic, with a warning).
         patches_per_image: Random patches per image per epoch.
         drop_remainder: Drop the last incomplete batch.
+        pipeline: `"tf.data"`, `"pydataset"` (a `keras.utils.PyDataset`
+            that needs no TensorFlow; see `SuperResolutionPyDataset`) or
+            `"auto"` (tf.data when TensorFlow is installed).
+        workers, use_multiprocessing, max_queue_size: The PyDataset's
+            workers (None: `min(8, os.cpu_count())` threads); ignored by
+            tf.data.
 
     Returns:
         A `tf.data.Dataset` of `(lr, hr)` float32 batches
-        `(b, hr_patch/scale, hr_patch/scale, 3)`, `(b, hr_patch, hr_patch, 3)`.
+        `(b, hr_patch/scale, hr_patch/scale, 3)`, `(b, hr_patch, hr_patch, 3)`,
+        or a `SuperResolutionPyDataset` of such numpy pairs (`len()`:
+        batches per epoch).
 
     Example:
     ```python
@@ -152,26 +198,20 @@ def super_resolution(
     model.fit(ds, steps_per_epoch=1000, epochs=100)
     ```
     """
-    tf = require_tensorflow("kerasgan.data.super_resolution (a tf.data pipeline)")
+    check_sr_args(scale, hr_patch, batch_size, small)
+    if resolve_pipeline(pipeline) == "pydataset":
+        from kerasgan.data.pydataset.super_resolution import SuperResolutionPyDataset
 
-    _check_args(scale, hr_patch, batch_size, small)
-    files = list_images(hr_folder)
-    sizes = _image_sizes(files)
-    tiny = [f"{f} ({h}x{w})" for f, (h, w) in zip(files, sizes) if min(h, w) < hr_patch]
-    if tiny:
-        action = "Skipping" if small == "skip" else "Upsizing (bicubic)"
-        logger.warning("%s %d image(s) smaller than hr_patch=%d: %s", action, len(tiny),
-                       hr_patch, "; ".join(tiny[:5]) + (" ..." if len(tiny) > 5 else ""))
-        if small == "skip":
-            files = [f for f, (h, w) in zip(files, sizes) if min(h, w) >= hr_patch]
-    if not files:
-        raise ValueError(f"No image in {hr_folder!r} is at least {hr_patch}x{hr_patch}; lower "
-                         "hr_patch or pass small='upsize'.")
-    n = len(files) * max(1, int(patches_per_image))
-    if drop_remainder and n < batch_size and not repeat:
-        raise ValueError(f"{hr_folder!r} gives {n} patches per epoch, fewer than one batch "
-                         f"of {batch_size}; lower batch_size, raise patches_per_image or "
-                         "pass repeat=True.")
+        return SuperResolutionPyDataset(
+            hr_folder, scale=scale, hr_patch=hr_patch, batch_size=batch_size, shuffle=shuffle,
+            seed=seed, cache=cache, repeat=repeat, augment=augment, small=small,
+            patches_per_image=patches_per_image, drop_remainder=drop_remainder,
+            workers=workers, use_multiprocessing=use_multiprocessing,
+            max_queue_size=max_queue_size)
+    tf = require_tensorflow("kerasgan.data.super_resolution (a tf.data pipeline; or pass "
+                            "pipeline='pydataset')")
+    files, _ = select_hr_images(hr_folder, hr_patch, small, batch_size, patches_per_image,
+                                drop_remainder, repeat)
 
     ds = tf.data.Dataset.from_tensor_slices(files)
 
@@ -252,7 +292,7 @@ def super_resolution_tfds(
     tf = require_tensorflow("kerasgan.data.super_resolution_tfds (a tf.data pipeline)")
     tfds = require_tfds("kerasgan.data.super_resolution_tfds")
 
-    _check_args(scale, hr_patch, batch_size, small)
+    check_sr_args(scale, hr_patch, batch_size, small)
     ds = tfds.load(name, split=split, data_dir=data_dir, download=download,
                    shuffle_files=shuffle)
     spec = ds.element_spec

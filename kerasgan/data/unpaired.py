@@ -11,7 +11,8 @@ image of the larger domain is seen about once per epoch and the smaller domain
 is cycled through (reshuffled on each pass). This is the reference
 implementation's `UnalignedDataset` with `serial_batches=False`.
 `int(dataset.cardinality())` gives the steps per epoch (e.g. for
-`kerasgan.schedules.LinearDecay.from_epochs`).
+`kerasgan.schedules.LinearDecay.from_epochs`); `len()` of the PyDataset
+version (`pipeline="pydataset"`, `UnpairedPyDataset`) is the same number.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from __future__ import annotations
 import os
 
 from kerasgan.data.image_folder import _decode, list_images
+from kerasgan.data.pipeline import resolve_pipeline
 from kerasgan.utils.optional import require_tensorflow, require_tfds
 
 #: tfds datasets `unpaired` reads (besides every `cycle_gan/<config>`).
@@ -35,7 +37,12 @@ def _is_tfds_name(source) -> bool:
     return base.startswith("cycle_gan/") or base == "cycle_gan" or base == "cats_vs_dogs"
 
 
-def _resolve_folders(domain_a, domain_b, split):
+def resolve_folders(domain_a, domain_b, split):
+    """The two domain folders of `unpaired`'s folder forms (checked to exist)."""
+    if _is_tfds_name(domain_a):
+        raise ValueError(
+            f"{domain_a!r} is a tfds source, which needs TensorFlow (tf.data): pass "
+            "pipeline='tf.data' with TensorFlow installed, or two folders of images.")
     if domain_b is None:
         parent = domain_a
         if not os.path.isdir(parent):
@@ -54,6 +61,23 @@ def _resolve_folders(domain_a, domain_b, split):
             )
         return a, b
     return domain_a, domain_b
+
+
+def check_unpaired_args(image_size, load_size, batch_size, channels) -> int:
+    """Validates `unpaired`'s sizes; returns `load_size` as an int."""
+    if channels not in (1, 3):
+        raise ValueError(f"channels must be 1 or 3; received {channels!r}.")
+    if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
+        raise ValueError(f"batch_size must be a positive integer; received {batch_size!r}.")
+    if isinstance(image_size, bool) or not isinstance(image_size, int) or image_size < 1:
+        raise ValueError(f"image_size must be a positive integer; received {image_size!r}.")
+    load_size = image_size if load_size is None else int(load_size)
+    if load_size < image_size:
+        raise ValueError(
+            f"load_size ({load_size}) must be >= image_size ({image_size}): images "
+            "are resized to load_size, then randomly cropped to image_size."
+        )
+    return load_size
 
 
 def _jitter(image, image_size, load_size, jitter, flip, channels, seed):
@@ -139,8 +163,12 @@ def unpaired(
     channels: int = 3,
     data_dir: str | None = None,
     download: bool = True,
+    pipeline: str = "auto",
+    workers: int | None = None,
+    use_multiprocessing: bool = False,
+    max_queue_size: int = 10,
 ):
-    """A `tf.data.Dataset` of unpaired batches `(images_a, images_b)` in [-1, 1].
+    """Unpaired batches `(images_a, images_b)` in [-1, 1]: tf.data or a PyDataset.
 
     Sources:
 
@@ -176,11 +204,18 @@ def unpaired(
         channels: 3 (RGB) or 1.
         data_dir: tfds data directory.
         download: Let tfds download missing data.
+        pipeline: `"tf.data"`, `"pydataset"` (a `keras.utils.PyDataset`
+            that needs no TensorFlow, folders only; see `UnpairedPyDataset`)
+            or `"auto"` (tf.data when TensorFlow is installed).
+        workers, use_multiprocessing, max_queue_size: The PyDataset's
+            workers (None: `min(8, os.cpu_count())` threads); ignored by
+            tf.data.
 
     Returns:
         A `tf.data.Dataset` of pairs of float32 tensors `(batch, image_size,
         image_size, channels)`; its `cardinality()` is the number of batches
-        per epoch (infinite with `repeat=True`).
+        per epoch (infinite with `repeat=True`). Or an `UnpairedPyDataset` of
+        such numpy pairs; its `len()` is the number of batches per epoch.
 
     Raises:
         FileNotFoundError: A folder does not exist or lacks `trainA`/`trainB`.
@@ -192,20 +227,18 @@ def unpaired(
     model.fit(ds, epochs=100)
     ```
     """
-    tf = require_tensorflow("kerasgan.data.unpaired (a tf.data pipeline)")
+    if resolve_pipeline(pipeline) == "pydataset":
+        from kerasgan.data.pydataset.unpaired import UnpairedPyDataset
 
-    if channels not in (1, 3):
-        raise ValueError(f"channels must be 1 or 3; received {channels!r}.")
-    if not isinstance(batch_size, int) or batch_size < 1:
-        raise ValueError(f"batch_size must be a positive integer; received {batch_size!r}.")
-    if not isinstance(image_size, int) or image_size < 1:
-        raise ValueError(f"image_size must be a positive integer; received {image_size!r}.")
-    load_size = image_size if load_size is None else int(load_size)
-    if load_size < image_size:
-        raise ValueError(
-            f"load_size ({load_size}) must be >= image_size ({image_size}): images "
-            "are resized to load_size, then randomly cropped to image_size."
-        )
+        return UnpairedPyDataset(
+            domain_a, domain_b, image_size=image_size, load_size=load_size,
+            batch_size=batch_size, split=split, jitter=jitter, flip=flip, shuffle=shuffle,
+            seed=seed, cache=cache, repeat=repeat, channels=channels, workers=workers,
+            use_multiprocessing=use_multiprocessing, max_queue_size=max_queue_size)
+    tf = require_tensorflow("kerasgan.data.unpaired (a tf.data pipeline; or pass "
+                            "pipeline='pydataset')")
+
+    load_size = check_unpaired_args(image_size, load_size, batch_size, channels)
 
     if _is_tfds_name(domain_a) and domain_b is None:
         ds_a, ds_b, len_a, len_b, load = _tfds_domains(domain_a, split, data_dir, download,
@@ -214,7 +247,7 @@ def unpaired(
         if _is_tfds_name(domain_a) and domain_b is not None:
             raise ValueError(f"A tfds source ({domain_a!r}) holds both domains; "
                              "pass domain_b=None.")
-        folder_a, folder_b = _resolve_folders(domain_a, domain_b, split)
+        folder_a, folder_b = resolve_folders(domain_a, domain_b, split)
         files_a, files_b = list_images(folder_a), list_images(folder_b)
         len_a, len_b = len(files_a), len(files_b)
         ds_a = tf.data.Dataset.from_tensor_slices(files_a)

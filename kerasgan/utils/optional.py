@@ -9,6 +9,28 @@ fail with one clear message instead of an `ImportError` deep inside.
 
 from __future__ import annotations
 
+import sys
+
+
+def has_tensorflow() -> bool:
+    """Whether `import tensorflow` succeeds (imports it when it is installed).
+
+    Returns:
+        True when TensorFlow is importable.
+
+    Example:
+    ```python
+    pipeline = "tf.data" if has_tensorflow() else "pydataset"
+    ```
+    """
+    if "tensorflow" in sys.modules:
+        return True
+    try:
+        import tensorflow  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
 
 def require_tensorflow(feature: str):
     """Imports and returns `tensorflow`, or raises a clear `ImportError`.
@@ -35,7 +57,8 @@ def require_tensorflow(feature: str):
         raise ImportError(
             f"{feature} needs TensorFlow, which is not installed: pip install "
             "tensorflow. (Training itself does not: on KERAS_BACKEND=jax or torch, "
-            "fit kerasgan models on numpy arrays or a keras.utils.PyDataset.)"
+            "fit kerasgan models on numpy arrays or a keras.utils.PyDataset, e.g. "
+            "kerasgan.data.image_folder(..., pipeline='pydataset').)"
         ) from err
     return tf
 

@@ -148,7 +148,8 @@ def _without_tensorflow_checks():
     report["generate"] = [list(samples.shape), str(samples.dtype)]
     errors = {}
     for name, call in {
-        "image_folder": lambda: kerasgan.data.image_folder(".", image_size=16, batch_size=2),
+        "image_folder": lambda: kerasgan.data.image_folder(".", image_size=16, batch_size=2,
+                                                           pipeline="tf.data"),
         "export": lambda: kerasgan.export.export_generator(gan, "unused", format="saved_model"),
     }.items():
         try:

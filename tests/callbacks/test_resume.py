@@ -17,8 +17,8 @@ import tensorflow as tf
 
 import kerasgan
 from kerasgan.callbacks import ResumableBackup, resumable_dataset
-from kerasgan.callbacks.resume import (CheckpointMismatchError, CorruptCheckpointError,
-                                       _extra_variables)
+from kerasgan.callbacks.resume import CheckpointMismatchError, CorruptCheckpointError
+from kerasgan.callbacks.resume.state import _extra_variables
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 WORKER = os.path.join(HERE, "resume_worker.py")
@@ -307,6 +307,93 @@ def test_resumable_dataset_starts_the_stream_at_a_step():
         resumable_dataset(3)
     with pytest.raises(TypeError, match="make_epoch\\(epoch\\) must return a tf.data.Dataset"):
         resumable_dataset(lambda epoch: [1, 2], steps_per_epoch=2)
+
+
+# ------------------------------------------------------------ PyDataset sources
+@pytest.fixture
+def image_dir(tmp_path):
+    from PIL import Image
+
+    rng = np.random.default_rng(2)
+    folder = tmp_path / "images"
+    folder.mkdir()
+    for i in range(10):
+        Image.fromarray(rng.integers(0, 256, (20, 18, 3), dtype=np.uint8)).save(
+            folder / f"{i}.png")
+    return str(folder)
+
+
+def _pydataset(image_dir, **kw):
+    return kerasgan.data.image_folder(image_dir, 16, 2, seed=4, augment_flip=True, cache=True,
+                                      pipeline="pydataset", **kw)
+
+
+def test_pydataset_source_resumes_exactly(image_dir, tmp_path):
+    # 2 epochs x 5 steps, a checkpoint every 3 steps. Resumed from step 3
+    # (epoch 0, batch 3): the resumed epoch ends early, the next one runs in
+    # full, on the same stream of batches (read ahead by 2 threads).
+    backup_dir = str(tmp_path / "backup")
+
+    def run(gan, backup):
+        stream = backup.dataset(lambda: _pydataset(image_dir, workers=2))
+        return gan.fit(stream, steps_per_epoch=5, epochs=2, initial_epoch=backup.initial_epoch,
+                       callbacks=[backup], verbose=0)
+
+    gan = _gan(ema=0.9)
+    history = run(gan, ResumableBackup(backup_dir, save_freq=3, keep=10,
+                                       delete_checkpoint=False))
+    final = _state(gan)
+    assert sorted(os.listdir(backup_dir)) == [f"ckpt-{s:012d}" for s in (3, 5, 6, 9, 10)]
+    for step in (5, 6, 9, 10):
+        shutil.rmtree(os.path.join(backup_dir, f"ckpt-{step:012d}"))
+    other = _gan(seed=5, ema=0.9)
+    backup = ResumableBackup(backup_dir, save_freq=3, delete_checkpoint=False)
+    assert (backup.initial_step, backup.initial_epoch, backup.initial_batch) == (3, 0, 3)
+    resumed = run(other, backup)
+    assert backup.global_step == 10 and (backup.epoch, backup.batch) == (2, 0)
+    assert int(other.g_optimizer.iterations.numpy()) == 10
+    _assert_same(_state(other), final)
+    for name, values in history.history.items():
+        np.testing.assert_allclose(resumed.history[name], values, rtol=1e-5, err_msg=name)
+
+
+def test_resumable_dataset_positions_a_pydataset(image_dir):
+    ds = _pydataset(image_dir, workers=1)
+    full = [ds.get_batch(*divmod(n, 5)) for n in range(12)]
+    for source in (ds, lambda: ds):
+        stream = resumable_dataset(source, start_step=7)
+        for n in range(7, 12):
+            np.testing.assert_array_equal(next(stream)[0], full[n])
+    # steps_per_epoch shorter than the dataset's epochs: the first batches of each.
+    stream = resumable_dataset(ds, start_step=4, steps_per_epoch=3)
+    for epoch, index in ((1, 1), (1, 2), (2, 0)):
+        np.testing.assert_array_equal(next(stream)[0], ds.get_batch(epoch, index))
+    with pytest.raises(ValueError, match="steps_per_epoch=6 is more than the 5 batches"):
+        resumable_dataset(ds, steps_per_epoch=6)
+
+    class Finite(keras.utils.PyDataset):
+        def __len__(self):
+            return 2
+
+        def __getitem__(self, i):
+            return DATA[:2]
+
+    with pytest.raises(TypeError, match="cannot position Finite, a finite PyDataset without "
+                                        "get_batch.*SeededPyDataset"):
+        resumable_dataset(Finite())
+
+    class Forever(Finite):
+        @property
+        def num_batches(self):
+            return None
+
+        def __getitem__(self, i):
+            return np.full((2, 3), i, "float32")
+
+    (batch,) = next(resumable_dataset(Forever(), start_step=9))
+    np.testing.assert_array_equal(batch, np.full((2, 3), 9.0))
+    with pytest.raises(TypeError, match="make_epoch\\(epoch\\) returned a PyDataset"):
+        resumable_dataset(lambda epoch: ds, steps_per_epoch=5)
 
 
 def test_config_and_arguments():
