@@ -13,39 +13,30 @@ Examples:
 
 Every epoch writes `samples/epoch_XXXX.png` (A images, their B translations,
 B images, their A translations). Run the same command again after an
-interruption and training continues from the last completed epoch. The paper's
-learning rate (constant for the first half of the epochs, then linear decay to
-0) is used.
+interruption and training continues from the last checkpoint
+(`kerasgan.recipes.RecipeRun`). The paper's learning rate (constant for the
+first half of the epochs, then linear decay to 0) is used. Folders need no
+TensorFlow. At the end both generators are written as a zoo preset,
+`<out>/preset/cyclegan/`; `--smoke` runs two one-step epochs of a tiny model
+on generated images.
 """
 
-import argparse
 import os
 
 import keras
-import numpy as np
 
 import kerasgan
-from kerasgan.utils.images import make_grid, save_image, to_uint8
+from kerasgan import recipes
+from kerasgan.utils.images import to_uint8
 
-
-class Samples(keras.callbacks.Callback):
-    """Writes fixed images of both domains and their translations each epoch."""
-
-    def __init__(self, directory, images_a, images_b):
-        super().__init__()
-        self.directory, self.images_a, self.images_b = directory, images_a, images_b
-
-    def on_epoch_end(self, epoch, logs=None):
-        rows = [self.images_a, self.model.translate(self.images_a, "a2b"),
-                self.images_b, self.model.translate(self.images_b, "b2a")]
-        save_image(os.path.join(self.directory, f"epoch_{epoch + 1:04d}.png"),
-                   make_grid(np.concatenate(rows), ncols=len(self.images_a)))
+SMOKE = {"epochs": 2, "batch_size": 2, "max_steps": 1, "image_size": 32, "load_size": 36,
+         "width": 8, "residual_blocks": 1}
 
 
 def main():
-    p = argparse.ArgumentParser(description=__doc__,
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
-    src = p.add_mutually_exclusive_group(required=True)
+    p = recipes.recipe_parser(__doc__, out="runs/cyclegan", epochs=200, batch_size=1,
+                              epochs_help="total (half constant, half decay)")
+    src = p.add_mutually_exclusive_group()
     src.add_argument("--a", help="folder of domain A images (with --b)")
     src.add_argument("--data", help="folder holding trainA/ and trainB/")
     src.add_argument("--tfds", help="tfds cycle_gan config, e.g. horse2zebra")
@@ -54,55 +45,68 @@ def main():
     p.add_argument("--image-size", type=int, default=256)
     p.add_argument("--load-size", type=int, default=None,
                    help="resize before the random crop (default: image size * 286/256)")
-    p.add_argument("--batch-size", type=int, default=1)
-    p.add_argument("--epochs", type=int, default=200, help="total (half constant, half decay)")
     p.add_argument("--width", type=int, default=64, help="ngf = ndf")
     p.add_argument("--residual-blocks", type=int, default=9)
     p.add_argument("--lr", type=float, default=2e-4)
     p.add_argument("--loss", default="lsgan", choices=kerasgan.losses.LOSS_NAMES)
-    p.add_argument("--out", default="runs/cyclegan")
-    p.add_argument("--seed", type=int, default=0)
-    args = p.parse_args()
+    args = recipes.parse_args(p, smoke=SMOKE)
+    if not (args.a or args.data or args.tfds or args.smoke):
+        p.error("pass one of --a FOLDER --b FOLDER, --data FOLDER, --tfds NAME (or --smoke)")
     if args.a and not args.b:
         p.error("--a needs --b (the folder of domain B images)")
 
-    load_size = args.load_size or int(round(args.image_size * 286 / 256))
-    common = dict(image_size=args.image_size, load_size=load_size, seed=args.seed)
-    if args.tfds:
-        name = args.tfds if args.tfds.startswith("cycle_gan/") else f"cycle_gan/{args.tfds}"
-        ds = kerasgan.data.unpaired(name, batch_size=args.batch_size, data_dir=args.tfds_dir,
-                                    **common)
-        preview = kerasgan.data.unpaired(name, batch_size=4, split="test", jitter=False,
-                                         flip=False, data_dir=args.tfds_dir, **common)
-    else:
-        a, b = (args.a, args.b) if args.a else (args.data, None)
-        ds = kerasgan.data.unpaired(a, b, batch_size=args.batch_size, cache=True, **common)
-        preview = kerasgan.data.unpaired(a, b, batch_size=4, jitter=False, flip=False,
-                                         **common)
-    images_a, images_b = (to_uint8(x.numpy()) for x in next(iter(preview)))
+    with recipes.RecipeRun("cyclegan", args, recipe="examples/train_cyclegan.py") as run:
+        if args.smoke:
+            args.data = args.tfds = None
+            args.a, args.b = (recipes.synthetic_images(run.scratch(d), 8, 40, seed=args.seed,
+                                                       hue=hue)
+                              for d, hue in (("a", 0.1), ("b", 0.9)))
+        load_size = args.load_size or int(round(args.image_size * 286 / 256))
+        common = dict(image_size=args.image_size, load_size=load_size,
+                      batch_size=args.batch_size, seed=args.seed)
+        if args.tfds:
+            name = args.tfds if args.tfds.startswith("cycle_gan/") else f"cycle_gan/{args.tfds}"
 
-    steps = int(ds.cardinality())
-    constant = args.epochs // 2
-    os.makedirs(args.out, exist_ok=True)
-    model = kerasgan.models.CycleGAN(image_size=args.image_size, generator_width=args.width,
-                                     num_residual_blocks=args.residual_blocks,
-                                     discriminator_width=args.width, seed=args.seed)
+            def make_stream():
+                return kerasgan.data.unpaired(name, data_dir=args.tfds_dir, repeat=True, **common)
 
-    def adam():
-        lr = kerasgan.schedules.LinearDecay.from_epochs(args.lr, constant,
-                                                        args.epochs - constant, steps)
-        return keras.optimizers.Adam(lr, beta_1=0.5)
+            steps = kerasgan.data.steps_per_epoch(
+                kerasgan.data.unpaired(name, data_dir=args.tfds_dir, **common))
+            preview = kerasgan.data.unpaired(name, split="test", jitter=False, flip=False,
+                                             data_dir=args.tfds_dir, **{**common, "batch_size": 4})
+            grids = recipes.TranslationGrid(run.samples_dir,
+                                            *(to_uint8(x.numpy()) for x in next(iter(preview))))
+        else:
+            a, b = ((args.a, args.b) if args.a else
+                    (os.path.join(args.data, "trainA"), os.path.join(args.data, "trainB")))
 
-    model.compile(g_optimizer=adam(), d_optimizer=adam(), loss=args.loss)
-    model.fit(ds, epochs=args.epochs, callbacks=[
-        Samples(os.path.join(args.out, "samples"), images_a, images_b),
-        keras.callbacks.BackupAndRestore(os.path.join(args.out, "backup")),
-        keras.callbacks.CSVLogger(os.path.join(args.out, "log.csv"), append=True),
-    ])
-    path = os.path.join(args.out, "cyclegan.keras")
-    model.save(path)
-    print(f"Samples in {os.path.join(args.out, 'samples')}; model in {path}. Translate with "
-          "keras.saving.load_model(path).translate(images_uint8, direction='a2b').")
+            def make_stream():
+                return kerasgan.data.unpaired(a, b, cache=True, repeat=True,
+                                              **{**common, **run.data_options})
+
+            steps = max(len(kerasgan.data.list_images(d)) for d in (a, b)) // args.batch_size
+            grids = recipes.TranslationGrid.from_folders(run.samples_dir, a, b,
+                                                         args.image_size, 4)
+        steps = min(steps, args.max_steps or steps)
+        constant = args.epochs // 2
+
+        def adam():
+            lr = kerasgan.schedules.LinearDecay.from_epochs(args.lr, constant,
+                                                            args.epochs - constant, steps)
+            return keras.optimizers.Adam(lr, beta_1=0.5)
+
+        model = kerasgan.models.CycleGAN(image_size=args.image_size, generator_width=args.width,
+                                         num_residual_blocks=args.residual_blocks,
+                                         discriminator_width=args.width, seed=args.seed)
+        model.compile(g_optimizer=adam(), d_optimizer=adam(), loss=args.loss,
+                      jit_compile=run.jit_compile)
+        run.fit(model, make_stream, steps, callbacks=[grids])
+        run.finish(model, weights={"generator_ab": model.generator_ab,
+                                   "generator_ba": model.generator_ba},
+                   metadata={"description": "CycleGAN trained with examples/train_cyclegan.py"})
+        print(f"Samples in {run.samples_dir}; model in {run.path('cyclegan.keras')}. Translate "
+              "with kerasgan.zoo.load(<out>/preset/cyclegan).translate(images_uint8, "
+              "direction='a2b').")
 
 
 if __name__ == "__main__":

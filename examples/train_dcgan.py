@@ -15,118 +15,83 @@ even `kill -9`) and training continues from the last checkpoint -- written
 atomically every `--checkpoint-every` steps and at each epoch end -- with the
 full training state (weights, EMA generator, both optimizers, counters, random
 state) and the data stream positioned at the next batch
-(`kerasgan.callbacks.ResumableBackup`). With a folder or the demo data the
-resumed run trains on exactly the batches an uninterrupted run would have;
-tfds shuffles its files without a seed, so there the order after a resume
-differs.
+(`kerasgan.callbacks.ResumableBackup`, through `kerasgan.recipes.RecipeRun`).
+With a folder or the demo data the resumed run trains on exactly the batches an
+uninterrupted run would have; tfds shuffles its files without a seed, so there
+the order after a resume differs. Folders and the demo need no TensorFlow
+(`--pipeline pydataset` is what runs without it). At the end the generator is
+written as a zoo preset, `<out>/preset/dcgan/`; `--smoke` runs two one-step
+epochs of a tiny model on generated shapes.
 """
 
-import argparse
-import os
-
 import keras
-import numpy as np
-import tensorflow as tf
 
 import kerasgan
+from kerasgan import recipes
 
-
-def demo_images(n=512, size=32, seed=0):
-    """Coloured discs on dark backgrounds: a tiny dataset that needs no download."""
-    rng = np.random.default_rng(seed)
-    yy, xx = np.mgrid[:size, :size]
-    images = np.empty((n, size, size, 3), "float32")
-    for i in range(n):
-        cy, cx = rng.uniform(size * 0.3, size * 0.7, 2)
-        r = rng.uniform(size * 0.15, size * 0.3)
-        disc = ((yy - cy) ** 2 + (xx - cx) ** 2 <= r * r)[..., None]
-        color = rng.uniform(-0.2, 1.0, 3)
-        images[i] = np.where(disc, color, -0.9)
-    return images
+SMOKE = {"epochs": 2, "batch_size": 4, "max_steps": 1, "width": 8, "latent_dim": 8}
 
 
 def main():
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    src = p.add_mutually_exclusive_group(required=True)
+    p = recipes.recipe_parser(__doc__, out="runs/dcgan", epochs=20, batch_size=64)
+    src = p.add_mutually_exclusive_group()
     src.add_argument("--data", help="folder of training images")
     src.add_argument("--tfds", help="tfds dataset name, e.g. celeb_a")
     src.add_argument("--demo", action="store_true", help="train on generated shapes (offline)")
     p.add_argument("--tfds-dir", default=None, help="tfds data_dir")
     p.add_argument("--image-size", type=int, default=64)
-    p.add_argument("--batch-size", type=int, default=64)
-    p.add_argument("--epochs", type=int, default=20)
     p.add_argument("--latent-dim", type=int, default=100)
     p.add_argument("--width", type=int, default=64, help="ngf = ndf")
     p.add_argument("--loss", default="non_saturating", choices=kerasgan.losses.LOSS_NAMES)
     p.add_argument("--g-lr", type=float, default=2e-4)
     p.add_argument("--d-lr", type=float, default=2e-4)
     p.add_argument("--ema", type=float, default=None, help="EMA decay of generator weights")
-    p.add_argument("--out", default="runs/dcgan")
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--checkpoint-every", type=int, default=500,
-                   help="save the training state every this many steps (and every epoch)")
     p.add_argument("--steps-per-epoch", type=int, default=None,
                    help="default: images // batch size")
-    args = p.parse_args()
+    p.set_defaults(checkpoint_every=500)
+    args = recipes.parse_args(p, smoke=SMOKE)
+    if not (args.data or args.tfds or args.demo or args.smoke):
+        p.error("pass one of --data FOLDER, --tfds NAME, --demo (or --smoke)")
 
-    # One infinite, seeded stream of batches (each pass reshuffled): the n-th
-    # batch is what step n trains on, so a resumed run can start at any step.
-    # `make_stream` builds it afresh for every iterator (see
-    # kerasgan.callbacks.resumable_dataset).
-    if args.demo:
-        args.image_size = 32
-        args.batch_size = min(args.batch_size, 32)
-        data = demo_images(size=32, seed=args.seed)
-        num_images = len(data)
-
-        def make_stream():
-            return (tf.data.Dataset.from_tensor_slices(data)
-                    .shuffle(num_images, seed=args.seed)
-                    .batch(args.batch_size, drop_remainder=True).repeat())
-        width = min(args.width, 32)
-    elif args.data:
-        num_images = len(kerasgan.data.list_images(args.data))
-
-        def make_stream():
-            return kerasgan.data.image_folder(args.data, args.image_size, args.batch_size,
-                                              seed=args.seed, cache=True, repeat=True)
-        width = args.width
-    else:
-        if args.steps_per_epoch is None:
+    with recipes.RecipeRun("dcgan", args, recipe="examples/train_dcgan.py") as run:
+        if args.demo or args.smoke:  # coloured shapes, 32x32
+            args.image_size, args.width = 32, min(args.width, 32)
+            args.batch_size = min(args.batch_size, 32)
+            args.tfds, args.data = None, recipes.synthetic_images(
+                run.scratch("demo"), 16 if args.smoke else 512, 32, seed=args.seed)
+        # One infinite, seeded stream of batches (each pass reshuffled): the
+        # n-th batch is what step n trains on, so a resumed run can start at
+        # any step. `make_stream` builds it afresh for every iterator.
+        if args.tfds:
             import tensorflow_datasets as tfds
 
             info = tfds.builder(args.tfds, data_dir=args.tfds_dir).info
             num_images = info.splits["train"].num_examples
 
-        def make_stream():
-            return kerasgan.data.tfds_images(args.tfds, args.image_size, args.batch_size,
-                                             data_dir=args.tfds_dir, seed=args.seed,
-                                             repeat=True)
-        width = args.width
-    steps_per_epoch = args.steps_per_epoch or max(1, num_images // args.batch_size)
+            def make_stream():
+                return kerasgan.data.tfds_images(args.tfds, args.image_size, args.batch_size,
+                                                 data_dir=args.tfds_dir, seed=args.seed,
+                                                 repeat=True)
+        else:
+            num_images = len(kerasgan.data.list_images(args.data))
 
-    os.makedirs(args.out, exist_ok=True)
-    gan = kerasgan.models.DCGAN(image_size=args.image_size, latent_dim=args.latent_dim,
-                                generator_width=width, discriminator_width=width,
-                                ema_decay=args.ema, seed=args.seed)
-    gan.compile(g_optimizer=keras.optimizers.Adam(args.g_lr, beta_1=0.5),
-                d_optimizer=keras.optimizers.Adam(args.d_lr, beta_1=0.5),
-                loss=args.loss)
-    backup = kerasgan.callbacks.ResumableBackup(os.path.join(args.out, "backup"),
-                                                save_freq=args.checkpoint_every)
-    if backup.checkpoint:
-        print(f"Resuming from {backup.checkpoint} (epoch {backup.initial_epoch + 1}, "
-              f"step {backup.initial_step})")
-    callbacks = [
-        backup,  # first, so the other callbacks see the restored state
-        kerasgan.callbacks.SampleGrid(os.path.join(args.out, "samples")),
-        keras.callbacks.CSVLogger(os.path.join(args.out, "log.csv"), append=True),
-    ]
-    gan.fit(backup.dataset(make_stream), steps_per_epoch=steps_per_epoch, epochs=args.epochs,
-            initial_epoch=backup.initial_epoch, callbacks=callbacks)
-    gan.save(os.path.join(args.out, "dcgan.keras"))
-    print(f"Samples in {os.path.join(args.out, 'samples')}; model in "
-          f"{os.path.join(args.out, 'dcgan.keras')}")
+            def make_stream():
+                return kerasgan.data.image_folder(args.data, args.image_size, args.batch_size,
+                                                  cache=True, repeat=True, **run.data_options)
+        steps = args.steps_per_epoch or max(1, num_images // args.batch_size)
+        steps = min(steps, args.max_steps or steps)
+
+        gan = kerasgan.models.DCGAN(image_size=args.image_size, latent_dim=args.latent_dim,
+                                    generator_width=args.width, discriminator_width=args.width,
+                                    ema_decay=args.ema, seed=args.seed)
+        gan.compile(g_optimizer=keras.optimizers.Adam(args.g_lr, beta_1=0.5),
+                    d_optimizer=keras.optimizers.Adam(args.d_lr, beta_1=0.5),
+                    loss=args.loss, jit_compile=run.jit_compile)
+        run.fit(gan, make_stream, steps,
+                callbacks=[kerasgan.callbacks.SampleGrid(run.samples_dir)])
+        run.finish(gan, metadata={"description": f"DCGAN {args.image_size}x{args.image_size} "
+                                                 "trained with examples/train_dcgan.py"})
+        print(f"Samples in {run.samples_dir}; model in {run.path('dcgan.keras')}")
 
 
 if __name__ == "__main__":
