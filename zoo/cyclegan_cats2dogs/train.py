@@ -119,7 +119,8 @@ def main():
             image_size=args.image_size, generator_width=args.width,
             num_residual_blocks=args.residual_blocks, discriminator_width=args.width,
             cycle_weight=args.cycle_weight, identity_weight=args.identity_weight,
-            pool_size=args.pool_size, upsampling=args.upsampling, seed=args.seed)
+            pool_size=args.pool_size, upsampling=args.upsampling, seed=args.seed,
+            domains=("cat", "dog"), crop="face")
         if args.init:
             init_from(model, args.init)
         model.compile(g_optimizer=adam(), d_optimizer=adam(), loss="lsgan",
@@ -131,9 +132,9 @@ def main():
         run.finish(model, weights={"generator_ab": model.generator_ab,
                                     "generator_ba": model.generator_ba}, metadata={
             "task": "translate",
-            "description": (f"CycleGAN cats (A) <-> dogs (B), trained at {args.image_size}x"
-                            f"{args.image_size}; translate any size with direction='a2b' "
-                            "(cat to dog) or 'b2a'."),
+            "description": (f"CycleGAN cat faces (A) <-> dog faces (B) at {args.image_size}x"
+                            f"{args.image_size}; whole photos are framed around the face "
+                            "(crop='face'), direction='a2b' (cat to dog) or 'b2a'."),
             "architecture": (f"ResNet generators (ngf={args.width}, {args.residual_blocks} "
                              f"residual blocks, {args.upsampling} upsampling), PatchGAN "
                              f"discriminators (ndf={args.width}), LSGAN, cycle "
