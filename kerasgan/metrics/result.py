@@ -27,7 +27,8 @@ class MetricResult:
     e.g. `FID@10k (InceptionV3-ImageNet-pool3): 12.34`.
 
     Attributes:
-        name: `"FID"`, `"KID"` or `"IS"`.
+        name: `"FID"`, `"KID"`, `"IS"`, `"Precision"`, `"Recall"`,
+            `"Diversity"`, `"DiversityRatio"` or `"FaceRate"`.
         value: The metric (for KID and IS: the mean over subsets / splits).
         num_real: Number of real samples (None for IS).
         num_generated: Number of generated (evaluated) samples.

@@ -23,6 +23,11 @@ class DCGAN(GAN):
             gradient penalties), `"spectral"` or `"none"`.
         sync_batchnorm: Synchronise BatchNorm across replicas (see
             `kerasgan.networks.dcgan_generator`).
+        minibatch_std: Give the discriminator a minibatch standard deviation
+            feature map before its last convolution (Karras et al. 2018): it
+            sees how varied each batch is, which counters mode collapse.
+        minibatch_std_group: Images per standard-deviation group (ProGAN: 4);
+            the whole (per-replica) batch when it does not divide it.
         ema_decay: EMA of generator weights for sampling (e.g. 0.999), or None.
         d_steps: Discriminator updates per generator update.
         seed: Seed of the model's random noise.
@@ -40,13 +45,16 @@ class DCGAN(GAN):
                  generator_width: int = 64, discriminator_width: int = 64,
                  generator_norm: str = "batch", discriminator_norm: str = "batch",
                  sync_batchnorm: bool = True,
+                 minibatch_std: bool = False, minibatch_std_group: int = 4,
                  ema_decay: float | None = None, d_steps: int = 1,
                  seed: int | None = None, **kwargs):
         generator = dcgan_generator(image_size, latent_dim, generator_width, channels,
                                     norm=generator_norm, sync_batchnorm=sync_batchnorm)
         discriminator = dcgan_discriminator(image_size, discriminator_width, channels,
                                             norm=discriminator_norm,
-                                            sync_batchnorm=sync_batchnorm)
+                                            sync_batchnorm=sync_batchnorm,
+                                            minibatch_std=minibatch_std,
+                                            minibatch_std_group=minibatch_std_group)
         super().__init__(generator, discriminator, ema_decay=ema_decay,
                          d_steps=d_steps, seed=seed, **kwargs)
         self.image_size = image_size
@@ -56,6 +64,8 @@ class DCGAN(GAN):
         self.generator_norm = generator_norm
         self.discriminator_norm = discriminator_norm
         self.sync_batchnorm = sync_batchnorm
+        self.minibatch_std = bool(minibatch_std)
+        self.minibatch_std_group = int(minibatch_std_group)
 
     def get_config(self):
         config = super().get_config()
@@ -70,6 +80,8 @@ class DCGAN(GAN):
             "generator_norm": self.generator_norm,
             "discriminator_norm": self.discriminator_norm,
             "sync_batchnorm": self.sync_batchnorm,
+            "minibatch_std": self.minibatch_std,
+            "minibatch_std_group": self.minibatch_std_group,
         })
         return config
 

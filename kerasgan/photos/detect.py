@@ -1,7 +1,8 @@
-"""Animal-face detection with OpenCV's Haar cascades (an optional dependency).
+"""Face detection with OpenCV's Haar cascades (an optional dependency).
 
 OpenCV 4 ships a frontal cat-face cascade (`haarcascade_frontalcatface_extended.xml`,
-Joseph Howse's); it has none for dogs. Install it with
+Joseph Howse's) and the Viola-Jones frontal human-face cascade
+(`haarcascade_frontalface_default.xml`); it has none for dogs. Install it with
 `pip install "kerasgan[faces]"` (opencv-python-headless 4.x: the 5.0 wheels no
 longer ship the cascade files).
 """
@@ -14,7 +15,8 @@ import os
 import numpy as np
 
 #: Cascade file per animal, in OpenCV's `cv2.data.haarcascades` folder.
-CASCADES = {"cat": "haarcascade_frontalcatface_extended.xml"}
+CASCADES = {"cat": "haarcascade_frontalcatface_extended.xml",
+            "human": "haarcascade_frontalface_default.xml"}
 #: Photos are searched at most this many pixels on their longer side (speed).
 DETECT_MAX_SIDE = 640
 INSTALL_HINT = 'pip install "kerasgan[faces]"'
@@ -32,10 +34,10 @@ def detector_unavailable_reason(animal: str | None) -> str | None:
     """Why no face detector can run for `animal`, or None when one can.
 
     Args:
-        animal: The subject, e.g. `"cat"` or `"dog"`.
+        animal: The subject, e.g. `"cat"`, `"dog"` or `"human"`.
 
     Returns:
-        None if `find_animal_face(image, animal)` can run, else a short reason
+        None if `find_face(image, animal)` can run, else a short reason
         (e.g. `"no dog-face detector"` or `"OpenCV is not installed (pip
         install ...)"`).
     """
@@ -65,11 +67,22 @@ def _cascade(animal):
 
 
 def find_animal_face(image, animal: str = "cat") -> tuple[int, int, int, int] | None:
-    """Finds the largest `animal` face in a photo.
+    """Finds the largest `animal` face in a photo: `find_face(image, animal)`."""
+    return find_face(image, animal)
+
+
+def find_face(image, kind: str = "human",
+              min_size: int | None = None) -> tuple[int, int, int, int] | None:
+    """Finds the largest face of `kind` in a photo.
 
     Args:
         image: uint8 array `(height, width, 3)` (RGB) or `(height, width)`.
-        animal: `"cat"` (the only cascade OpenCV ships).
+        kind: A key of `CASCADES`: `"human"` or `"cat"`.
+        min_size: Smallest face side searched, in pixels of `image` (at least
+            the cascade's 24-pixel window). Default: 5% of the shorter side.
+            On tight crops, where the face fills most of the image, a large
+            value skips the small windows: faster, and no stray small
+            "faces" in the background.
 
     Returns:
         The face box `(left, top, width, height)` in pixels of `image`, or
@@ -80,15 +93,15 @@ def find_animal_face(image, animal: str = "cat") -> tuple[int, int, int, int] | 
 
     Example:
     ```python
-    box = kerasgan.photos.find_animal_face(np.asarray(PIL.Image.open("cat.jpg")), "cat")
+    box = kerasgan.photos.find_face(np.asarray(PIL.Image.open("cat.jpg")), "cat")
     ```
     """
-    reason = detector_unavailable_reason(animal)
+    reason = detector_unavailable_reason(kind)
     if reason:
-        raise ImportError(f"Cannot find {animal} faces: {reason}.")
+        raise ImportError(f"Cannot find {kind} faces: {reason}.")
     image = np.asarray(image)
     if image.ndim not in (2, 3) or image.dtype != np.uint8:
-        raise ValueError(f"find_animal_face takes one uint8 image (height, width[, 3]); "
+        raise ValueError(f"find_face takes one uint8 image (height, width[, 3]); "
                          f"received dtype {image.dtype} and shape {image.shape}.")
     gray = image if image.ndim == 2 else image[..., :3].astype("float32") @ np.array(
         [0.299, 0.587, 0.114], "float32")
@@ -100,10 +113,11 @@ def find_animal_face(image, animal: str = "cat") -> tuple[int, int, int, int] | 
 
         gray = np.asarray(Image.fromarray(gray).resize(
             (max(1, round(w * scale)), max(1, round(h * scale))), Image.BILINEAR))
-    min_side = max(24, int(0.05 * min(gray.shape)))
+    min_side = max(24, int(0.05 * min(gray.shape)) if min_size is None
+                   else round(min_size * scale))
     if min(gray.shape) < min_side:
         return None
-    boxes = _cascade(animal).detectMultiScale(gray, scaleFactor=1.05, minNeighbors=3,
+    boxes = _cascade(kind).detectMultiScale(gray, scaleFactor=1.05, minNeighbors=3,
                                               minSize=(min_side, min_side))
     if len(boxes) == 0:
         return None

@@ -121,3 +121,60 @@ def test_ema_warmup_follows_live_weights_early(real_images):
     live = gan.generator.weights[0].numpy()
     ema = gan.ema_generator.weights[0].numpy()
     assert np.abs(ema - live).mean() < np.abs(ema - init).mean()
+
+
+needs_tf_distribute = pytest.mark.skipif(keras.backend.backend() != "tensorflow",
+                                         reason="tf.distribute (MirroredStrategy)")
+
+
+def test_minibatch_std_option_config_and_training(real_images):
+    gan = kerasgan.models.DCGAN(image_size=16, latent_dim=8, generator_width=8,
+                                discriminator_width=8, minibatch_std=True,
+                                minibatch_std_group=2, seed=0)
+    config = gan.get_config()
+    assert config["minibatch_std"] is True and config["minibatch_std_group"] == 2
+    assert gan.discriminator.get_layer("minibatch_std").group_size == 2
+    other = kerasgan.models.DCGAN.from_config(config)
+    assert other.get_config() == config
+    assert [w.shape for w in other.discriminator.weights] == [
+        w.shape for w in gan.discriminator.weights]
+    plain = kerasgan.models.DCGAN(image_size=16, latent_dim=8, generator_width=8,
+                                  discriminator_width=8)
+    assert plain.get_config()["minibatch_std"] is False
+    assert "minibatch_std" not in [layer.name for layer in plain.discriminator.layers]
+    gan.compile()
+    # 30 images in batches of 8: the last batch of 6 has groups of 2, as the others.
+    hist = gan.fit(real_images[:30], batch_size=8, epochs=1, verbose=0)
+    assert np.isfinite(hist.history["d_loss"][0]) and np.isfinite(hist.history["g_loss"][0])
+
+
+@needs_tf_distribute
+def test_minibatch_std_uses_each_replicas_own_batch(strategy):
+    # Replica 0 gets 4 copies of one image, replica 1 four different images:
+    # the statistic is per replica, so replica 0's is ~0 and replica 1's is not.
+    tf = pytest.importorskip("tensorflow")
+    rng = np.random.default_rng(0)
+    one = rng.standard_normal((1, 4, 4, 3)).astype("float32")
+    slices = [np.repeat(one, 4, axis=0), rng.standard_normal((4, 4, 4, 3)).astype("float32")]
+    with strategy.scope():
+        layer = kerasgan.networks.MinibatchStdDev(4)
+    inputs = strategy.experimental_distribute_values_from_function(
+        lambda ctx: tf.constant(slices[ctx.replica_id_in_sync_group]))
+    out = strategy.experimental_local_results(strategy.run(layer, args=(inputs,)))
+    assert np.abs(out[0].numpy()[..., 3]).max() < 2e-4  # sqrt(epsilon) = 1e-4
+    assert out[1].numpy()[..., 3].min() > 0.3
+
+
+@needs_tf_distribute
+def test_minibatch_std_trains_mirrored_with_odd_per_replica_batches(strategy, real_images):
+    tf = pytest.importorskip("tensorflow")
+    with strategy.scope():
+        gan = kerasgan.models.DCGAN(image_size=16, latent_dim=8, generator_width=8,
+                                    discriminator_width=8, minibatch_std=True, seed=0)
+        gan.compile()
+    # Global batches of 6 (3 per replica: smaller than the group of 4), then a
+    # last batch of 2 (1 per replica).
+    ds = tf.data.Dataset.from_tensor_slices(real_images[:20]).batch(6)
+    hist = gan.fit(ds, epochs=1, verbose=0)
+    assert np.all(np.isfinite(hist.history["d_loss"]))
+    assert int(gan.g_optimizer.iterations.numpy()) == 4

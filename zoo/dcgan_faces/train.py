@@ -14,6 +14,11 @@ preset is written to `<out>/preset/dcgan_faces/`. `--smoke` trains a tiny
 model for two one-step epochs on generated images. Shared flags:
 `kerasgan.recipes`.
 
+`--holdout N` trains on all but the last N images of the sorted `--data`
+folder, so `evaluate.py --real-range=-N:` (e.g. `9000:10000` for N = 1000)
+measures against faces the model never saw. `--minibatch-std` gives the
+discriminator ProGAN's minibatch standard deviation feature map.
+
 Example:
     python zoo/dcgan_faces/train.py --out runs/dcgan_faces --epochs 40 --width 48
 """
@@ -44,7 +49,14 @@ def main():
     p.add_argument("--latent-dim", type=int, default=100)
     p.add_argument("--g-lr", type=float, default=2e-4)
     p.add_argument("--d-lr", type=float, default=2e-4)
-    p.add_argument("--ema", type=float, default=0.999)
+    p.add_argument("--ema", type=float, default=0.999, help="EMA decay of G; 0: no EMA")
+    p.add_argument("--minibatch-std", action="store_true",
+                   help="minibatch standard deviation feature map in D (Karras et al. 2018)")
+    p.add_argument("--minibatch-std-group", type=int, default=4,
+                   help="images per minibatch-std group (must divide the per-replica batch, "
+                        "else the whole batch is one group)")
+    p.add_argument("--holdout", type=int, default=0,
+                   help="leave the last N images of the sorted --data folder out of training")
     p.add_argument("--label-smoothing", type=float, default=0.0)
     p.add_argument("--max-images", type=int, default=None,
                    help="stop each epoch early (throughput probes); like --max-steps")
@@ -57,6 +69,8 @@ def main():
         if args.tfds:
             import tensorflow_datasets as tfds
 
+            if args.holdout:
+                p.error("--holdout applies to --data folders, not --tfds.")
             count = tfds.builder("celeb_a", data_dir=args.tfds_dir).info.splits["train"]
             count = count.num_examples
 
@@ -65,11 +79,23 @@ def main():
                                                  data_dir=args.tfds_dir, seed=args.seed,
                                                  repeat=True)
         else:
-            count = len(kerasgan.data.list_images(args.data))
+            files = kerasgan.data.list_images(args.data)
+            data = args.data
+            if args.holdout:
+                if not 0 < args.holdout < len(files):
+                    p.error(f"--holdout must be in [1, {len(files) - 1}] for the {len(files)} "
+                            f"images in {args.data}; received {args.holdout}.")
+                files = files[:len(files) - args.holdout]
+                data = run.scratch("train")  # links to the training images, in order
+                os.makedirs(data)
+                for i, f in enumerate(files):
+                    os.symlink(os.path.abspath(f),
+                               os.path.join(data, f"{i:06d}_{os.path.basename(f)}"))
+            count = len(files)
 
             def make_stream():
                 return kerasgan.data.image_folder(
-                    args.data, args.image_size, args.batch_size, crop=FACE_BOX_HALF_SCALE,
+                    data, args.image_size, args.batch_size, crop=FACE_BOX_HALF_SCALE,
                     cache=True, augment_flip=True, repeat=True, **run.data_options)
         steps = count // args.batch_size
         if args.max_images:
@@ -78,7 +104,9 @@ def main():
 
         gan = kerasgan.models.DCGAN(image_size=args.image_size, latent_dim=args.latent_dim,
                                     generator_width=args.width, discriminator_width=args.width,
-                                    ema_decay=args.ema, seed=args.seed)
+                                    ema_decay=args.ema or None,
+                                    minibatch_std=args.minibatch_std,
+                                    minibatch_std_group=args.minibatch_std_group, seed=args.seed)
         gan.compile(g_optimizer=keras.optimizers.Adam(args.g_lr, beta_1=0.5),
                     d_optimizer=keras.optimizers.Adam(args.d_lr, beta_1=0.5),
                     loss=kerasgan.losses.NonSaturating(label_smoothing=args.label_smoothing),
@@ -92,7 +120,9 @@ def main():
                            f"{args.image_size} faces, trained on aligned CelebA images.",
             "architecture": f"DCGAN, latent {args.latent_dim}, width {args.width}; samples "
                             f"from the {'EMA' if args.ema else 'live'} generator",
-            "training_data": {"name": "CelebA aligned (img_align_celeba ids 000001-010000)",
+            "training_data": {"name": "CelebA aligned (img_align_celeba ids 000001-010000)"
+                                      + (f", the last {args.holdout} held out"
+                                         if args.holdout else ""),
                               "path": "../shared/data/faces/celeba-10k",
                               "license": "CelebA: non-commercial research and educational "
                                          "use only"},
