@@ -18,7 +18,14 @@ them) and write `<output-dir>/<input stem>.png`. They call the model's
   uint8 `(1, h', w', c)` (or `(h', w', c)`) out;
 - `upscale(image)`: uint8 `(h, w, 3)` in, uint8 `(H, W, c)` out.
 
+Images are read by `kerasgan.utils.image_io.read_image` (EXIF rotation,
+CMYK/palette/16-bit/transparency converted, first frame of animations; empty,
+truncated, non-image and decompression-bomb files refused) and written
+atomically, so a failed command leaves no partial file.
+
 Errors are one line on stderr and exit status 1 (2 for bad arguments).
+TensorFlow's C++ start-up log lines are hidden unless `--verbose` is given (or
+`TF_CPP_MIN_LOG_LEVEL=0`); see `kerasgan.utils.cli_startup`.
 """
 
 from __future__ import annotations
@@ -56,6 +63,8 @@ def build_parser() -> argparse.ArgumentParser:
         "KERASGAN_OFFLINE=1, KERASGAN_ZOO_URL (mirror), KERASGAN_PRESETS_PATH.",
     )
     parser.add_argument("--version", action="version", version=f"kerasgan {__version__}")
+    parser.add_argument("--verbose", action="store_true",
+                        help="show the backend's start-up log (TensorFlow's C++ messages)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     p = sub.add_parser("list", help="list the pretrained models",
@@ -90,6 +99,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("images", metavar="IMG", nargs="+", help="input images or folders")
     p.add_argument("--direction", choices=("a2b", "b2a"), default="a2b",
                    help="a2b (default, e.g. cats to dogs) or b2a")
+    p.add_argument("--crop", choices=("face", "center", "whole", "none"), default=None,
+                   help="how each image is framed (default: the model's; cyclegan_cats2dogs: "
+                        "face): 'face' translates the square around the found face (the "
+                        "centre square when none is found) and blends it back; 'whole' "
+                        "for inputs that already are face crops; 'none' translates the "
+                        "image as it is, at its own size")
     p.add_argument("--output-dir", metavar="DIR", required=True, help="output folder")
 
     p = sub.add_parser("upscale", help="super-resolve images",
@@ -135,6 +150,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--weights-dtype", choices=("float16",), default=None,
                    help="store weights in float16 (half the size)")
     p.add_argument("--overwrite", action="store_true", help="replace an existing preset.json")
+    for p in sub.choices.values():  # --verbose also after the command
+        p.add_argument("--verbose", action="store_true", default=argparse.SUPPRESS,
+                       help="show the backend's start-up log")
     return parser
 
 
@@ -217,18 +235,6 @@ def _output_paths(inputs: list[str], output_dir: str) -> list[str]:
         seen[out] = path
         outputs.append(out)
     return outputs
-
-
-def _read_image(path: str):
-    import numpy as np
-    from PIL import Image, ImageOps, UnidentifiedImageError
-
-    try:
-        with Image.open(path) as image:
-            image = ImageOps.exif_transpose(image)
-            return np.asarray(image.convert("RGB"), dtype="uint8")
-    except (UnidentifiedImageError, OSError, ValueError) as e:
-        raise CLIError(f"Cannot read image {path}: {e}") from e
 
 
 def _check_output(result, task: str, model, path: str):
@@ -317,46 +323,63 @@ def cmd_info(args) -> int:
 
 
 def cmd_generate(args) -> int:
-    from kerasgan.utils.images import make_grid, save_image
+    from kerasgan.utils.image_io import check_folder_writable, check_writable, write_image
+    from kerasgan.utils.images import make_grid
 
     if args.num < 1:
         raise CLIError(f"--num must be at least 1; received {args.num}.")
     if args.batch_size < 1:
         raise CLIError(f"--batch-size must be at least 1; received {args.batch_size}.")
+    if args.output:  # refuse unwritable outputs before any work
+        check_writable(args.output)
+    else:
+        check_folder_writable(args.output_dir)
     model = _load(args, "generate")
     images = model.generate(args.num, seed=args.seed, batch_size=args.batch_size)
     if args.output:
-        path = save_image(args.output, make_grid(images, ncols=args.ncols))
+        path = write_image(args.output, make_grid(images, ncols=args.ncols))
         print(f"Wrote a grid of {len(images)} images to {path}")
         return 0
-    os.makedirs(args.output_dir, exist_ok=True)
     digits = max(4, len(str(args.num - 1)))
     for i, image in enumerate(_progress(images, len(images), "saving")):
-        save_image(os.path.join(args.output_dir, f"{i:0{digits}d}.png"), image)
+        write_image(os.path.join(args.output_dir, f"{i:0{digits}d}.png"), image)
     print(f"Wrote {len(images)} images to {args.output_dir}")
     return 0
 
 
 def _run_image_task(args, task: str) -> int:
-    from kerasgan.utils.images import save_image
+    from kerasgan.utils.image_io import check_folder_writable, read_image, write_image
 
     inputs = _expand_inputs(args.images)
     outputs = _output_paths(inputs, args.output_dir)
+    check_folder_writable(args.output_dir)  # before loading the model
     model = _load(args, task)
-    os.makedirs(args.output_dir, exist_ok=True)
     for src, dst in _progress(zip(inputs, outputs), len(inputs), task):
-        image = _read_image(src)
+        image = read_image(src)
         try:
             if task == "translate":
-                result = model.translate(image[None], direction=args.direction)
+                result = _translate(model, image, args, src)
             else:
                 extra = {"self_ensemble": True} if args.self_ensemble else {}
                 result = model.upscale(image, **extra)
         except ValueError as e:
             raise CLIError(f"{task} failed on {src}: {e}") from e
-        save_image(dst, _check_output(result, task, model, src))
+        write_image(dst, _check_output(result, task, model, src))
     print(f"Wrote {len(outputs)} image{'s' if len(outputs) != 1 else ''} to {args.output_dir}")
     return 0
+
+
+def _translate(model, image, args, path: str):
+    """One image through `translate_photo` where the model frames photos, else `translate`."""
+    if not callable(getattr(model, "translate_photo", None)):
+        if args.crop not in (None, "none"):
+            raise CLIError(f"{type(model).__name__} cannot frame photos; drop --crop.")
+        return model.translate(image[None], direction=args.direction)
+    result = model.translate_photo(image, direction=args.direction, crop=args.crop,
+                                   warn=False)
+    if result.note:
+        print(f"{path}: {result.note}.", file=sys.stderr)
+    return result.image
 
 
 def cmd_translate(args) -> int:
@@ -430,6 +453,7 @@ def main(argv=None) -> int:
     cli.main(["generate", "dcgan_faces", "--num", "16", "--seed", "0", "--output", "grid.png"])
     ```
     """
+    from kerasgan.utils.image_io import ImageReadError
     from kerasgan.zoo import ZooError
 
     parser = build_parser()
@@ -439,7 +463,7 @@ def main(argv=None) -> int:
         return 0
     try:
         return COMMANDS[args.command](args)
-    except (ZooError, CLIError) as e:
+    except (ZooError, CLIError, ImageReadError) as e:
         print(f"kerasgan: error: {e}", file=sys.stderr)
         return 1
     except OSError as e:  # e.g. an output folder that cannot be written

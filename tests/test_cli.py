@@ -2,6 +2,8 @@
 
 import json
 import os
+import platform
+import re
 import subprocess
 import sys
 
@@ -348,3 +350,67 @@ def test_evaluate_sr_prints_one_table_matching_evaluate_sr(env, capsys):
     assert float(mean_row[3]) == pytest.approx(expected["mean"]["psnr"], abs=0.006)
     code, _, err = run(capsys, "evaluate-sr", "tiny_up", env / "nowhere")
     assert_clean_error(code, err, "benchmark folder not found")
+
+
+# --------------------------------------------------------------- quiet start-up
+TF_LOG_LINE = re.compile(r"^[IWEF]\d{4} \d\d:\d\d:\d\d\.\d+ +\d+ \S+:\d+\]|absl::InitializeLog"
+                         r"|cpu_feature_guard|oneDNN custom operations|cudart_stub", re.M)
+FAKE_CLI = """
+import importlib.util, os, sys
+spec = importlib.util.spec_from_file_location("cli_startup", sys.argv[1])
+startup = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(startup)
+sys.argv = sys.argv[2:]
+try:
+    with startup.quiet_cli_startup():  # stands for `import tensorflow`
+        os.write(2, b"I0000 00:00:1.5 42 port.cc:153] oneDNN custom operations are on\\n")
+        if "--fail" in sys.argv:
+            raise ImportError("no backend")
+except ImportError:
+    pass
+os.write(2, b"after the import\\n")
+print(os.environ.get("TF_CPP_MIN_LOG_LEVEL"))
+"""
+
+
+@pytest.mark.parametrize("argv, level, shown, level_after", [
+    (["kerasgan", "list"], None, False, "3"),             # the command: quiet
+    (["kerasgan", "--verbose", "list"], None, True, None),
+    (["kerasgan", "list", "--verbose"], None, True, None),
+    (["kerasgan", "list"], "1", False, "1"),              # the user's level is kept
+    (["kerasgan", "list"], "0", True, "0"),               # the user asked for every line
+    (["my_script.py"], None, True, None),                 # a library import: untouched
+    (["kerasgan", "list", "--fail"], None, True, "3"),    # a failed import shows its log
+])
+def test_cli_startup_hides_native_log_lines(tmp_path, argv, level, shown, level_after):
+    import kerasgan.utils.cli_startup as startup
+
+    env = {k: v for k, v in os.environ.items() if k != "TF_CPP_MIN_LOG_LEVEL"}
+    if level is not None:
+        env["TF_CPP_MIN_LOG_LEVEL"] = level
+    script = tmp_path / "fake_cli.py"
+    script.write_text(FAKE_CLI)
+    out = subprocess.run([sys.executable, str(script), startup.__file__, *argv],
+                         capture_output=True, text=True, env=env, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert ("oneDNN custom operations" in out.stderr) == shown, out.stderr
+    assert "after the import" in out.stderr  # stderr works again afterwards
+    assert out.stdout.strip() == str(level_after)
+
+
+def test_kerasgan_list_prints_no_tensorflow_log_lines():
+    script = os.path.join(os.path.dirname(sys.executable), "kerasgan")
+    command = [script] if os.path.isfile(script) else [sys.executable, "-m", "kerasgan.cli"]
+    env = {k: v for k, v in os.environ.items() if k != "TF_CPP_MIN_LOG_LEVEL"}
+    quiet = subprocess.run(command + ["list"], capture_output=True, text=True, env=env,
+                           timeout=300)
+    assert quiet.returncode == 0, quiet.stderr
+    assert not TF_LOG_LINE.search(quiet.stdout + quiet.stderr), quiet.stderr
+    assert "srresnet_x4" in quiet.stdout and quiet.stderr == ""
+    verbose = subprocess.run(command + ["--verbose", "list"], capture_output=True, text=True,
+                             env=env, timeout=300)
+    assert verbose.returncode == 0 and verbose.stdout == quiet.stdout
+    if (keras.backend.backend() == "tensorflow" and sys.platform == "linux"
+            and platform.machine() == "x86_64"):
+        # TensorFlow's Linux x86 wheels announce oneDNN at import: --verbose shows it.
+        assert TF_LOG_LINE.search(verbose.stderr), verbose.stderr

@@ -25,7 +25,10 @@ def test_saved_model_matches_keras(gan, tmp_path):
     loaded = tf.saved_model.load(path)  # keep a reference: it owns the variables
     served = loaded.serve(tf.constant(z)).numpy()
     assert served.dtype == np.uint8 and served.shape == (5, 16, 16, 3)
-    np.testing.assert_array_equal(served, gan.generate(5, latents=z))
+    # The SavedModel runs TensorFlow's graph optimizer (fused kernels), Keras
+    # runs the layers one by one: equal up to float rounding, 1 grey level.
+    np.testing.assert_allclose(served.astype(int), gan.generate(5, latents=z).astype(int),
+                               atol=1)
 
 
 def test_tflite_matches_keras(gan, tmp_path):

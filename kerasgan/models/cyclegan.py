@@ -388,18 +388,20 @@ class CycleGAN(AdversarialModel):
             return array.copy()
         return self._translate_batch(net, array, batch_size)
 
-    def translate_photo(self, photo, direction: str = "a2b", crop: str | None = None):
+    def translate_photo(self, photo, direction: str = "a2b", crop: str | None = None,
+                        warn: bool = True):
         """Translates one photo and says how it was framed.
 
         Args:
             photo: uint8 `(h, w, c)` or a PIL image.
             direction: `"a2b"` or `"b2a"`.
             crop: As in `translate` (default: the model's `crop`).
+            warn: Log `.note` as a warning.
 
         Returns:
             A `kerasgan.photos.PhotoTranslation`: the translated photo
             (`.image`), the framing used (`.crop`, `.square`) and, when a face
-            was asked for but not used, why (`.note`; also logged as a warning).
+            was asked for but not used, why (`.note`).
         """
         net = self._generator(direction)
         photo = self._as_uint8_array(photo)
@@ -411,7 +413,7 @@ class CycleGAN(AdversarialModel):
             subject = self.domains[0 if direction == "a2b" else 1]
         result = translate_photo(lambda x: self._translate_batch(net, x, 1), photo,
                                  self.image_size, self.crop if crop is None else crop, subject)
-        if result.note:
+        if result.note and warn:
             logger.warning("%s.", result.note[:1].upper() + result.note[1:])
         return result
 

@@ -28,7 +28,7 @@ from kerasgan.networks.srgan import (
     srgan_discriminator,
     srresnet_generator,
 )
-from kerasgan.sr.tiling import upscale_images
+from kerasgan.sr.tiling import DEFAULT_OVERLAP, upscale_images
 from kerasgan.utils.images import require_float_images
 
 #: Content losses `SRGAN` accepts by name.
@@ -85,8 +85,9 @@ def _unpack_pair(model_name, data):
 class _Upscaler:
     """Mixin: `upscale` for models with `generator` and `scale`."""
 
-    def upscale(self, images, tile: int | str | None = "auto", overlap: int = 16,
-                batch_size: int = 8, self_ensemble: bool = False):
+    def upscale(self, images, tile: int | str | None = "auto", overlap: int = DEFAULT_OVERLAP,
+                batch_size: int | None = None, self_ensemble: bool = False,
+                progress: bool | None = None):
         """Super-resolves uint8 images of any size.
 
         Args:
@@ -94,12 +95,17 @@ class _Upscaler:
                 images of different sizes (grayscale is repeated to RGB, RGBA
                 loses alpha).
             tile: Tile side in LR pixels (e.g. 128) so memory stays bounded;
-                None runs whole images; `"auto"` tiles images above 256x256.
+                None runs whole images; `"auto"` tiles images above 176x176
+                LR pixels (128-pixel tiles with the overlap around them).
             overlap: Context pixels around each tile (centre-crop stitching:
-                no seams).
-            batch_size: Tiles or images per forward pass.
+                no seams; tiled equals untiled output to one grey level when
+                it covers the network's receptive field).
+            batch_size: Images (default 8) or tiles (default 1) per forward
+                pass.
             self_ensemble: Average over the 8 flips/rotations of each image
                 (slightly higher PSNR, 8x slower).
+            progress: Progress bar over the tiles on stderr (default: when
+                stderr is a terminal).
 
         Returns:
             uint8, exactly `scale` times larger on each side, in the input's
@@ -113,7 +119,8 @@ class _Upscaler:
         """
         return upscale_images(self.generator, images, self.scale, tile=tile,
                               overlap=overlap, batch_size=batch_size,
-                              channels=self.channels, self_ensemble=self_ensemble)
+                              channels=self.channels, self_ensemble=self_ensemble,
+                              progress=progress)
 
 
 @keras.saving.register_keras_serializable(package="kerasgan")

@@ -2,11 +2,20 @@
 
 The file is streamed into a temporary file next to its destination while its
 sha256 is computed; only when the byte count and the hash match the preset is
-it renamed into place (`os.replace`, atomic on one filesystem). Any failure
-(HTTP error, refused or dropped connection, short transfer, wrong hash,
-Ctrl-C) deletes the temporary file, so the cache never holds partial or
-corrupt files. `hf://org/repo/path` URLs go through the optional
-`huggingface_hub`, then through the same verification.
+it flushed to disk (`fsync`) and renamed into place (`os.replace`, atomic on
+one filesystem). Any failure (HTTP error, refused or dropped connection, short
+transfer, wrong hash, Ctrl-C) deletes the temporary file, so the cache never
+holds partial or corrupt files. `hf://org/repo/path` URLs go through the
+optional `huggingface_hub`, then through the same verification.
+
+Processes share the cache safely. A download holds an exclusive lock on
+`<destination>.lock` (`fcntl.flock`): a second process loading the same file
+waits for it, then finds the verified file and downloads nothing. The kernel
+releases the lock of a process that dies, even by SIGKILL, so a stale lock
+file never blocks anyone; the temporary `.part` file such a process leaves
+is never read (only the final name is) and is deleted by the next download.
+Without `fcntl` (Windows) there is no lock: concurrent processes may both
+download, and each still replaces the file atomically with a verified copy.
 
 The standard library's `urllib` is the HTTP client (not `keras.utils.get_file`,
 which reports every failure as a bare `Exception`, writes to the final path
@@ -16,18 +25,29 @@ directly and falls back to `/tmp` when the cache is not writable).
 from __future__ import annotations
 
 import contextlib
+import glob
 import hashlib
 import http.client
 import os
 import sys
 import tempfile
+import time
 import urllib.error
 import urllib.request
 
+from kerasgan.zoo.checksum import sha256_file
 from kerasgan.zoo.errors import ChecksumError, DownloadError
 
 _CHUNK = 1 << 16
 TIMEOUT_S = 60
+#: How long a process waits for another one downloading the same file.
+LOCK_TIMEOUT_S = 3600
+_LOCK_POLL_S = 0.05
+
+try:
+    import fcntl
+except ImportError:  # Windows: no cross-process lock (see the module docstring)
+    fcntl = None
 
 
 def _progress(total: int | None, desc: str, enabled: bool | None):
@@ -98,9 +118,106 @@ def _copy_hf(url: str, out, digest) -> int:
     return received
 
 
+def _sha256_of(path: str) -> str | None:
+    try:
+        return sha256_file(path)
+    except OSError:
+        return None
+
+
+@contextlib.contextmanager
+def cache_lock(destination: str, timeout: float | None = None, note=None):
+    """Holds an exclusive lock on `<destination>.lock` (waits while another process does).
+
+    The lock is `fcntl.flock` on the lock file, which the kernel releases when
+    its holder exits or is killed. The holder deletes the lock file when done;
+    a waiter that locked a file meanwhile deleted (or replaced) retries, so
+    two processes never both believe they hold it.
+
+    Args:
+        destination: The file the lock protects.
+        timeout: Seconds to wait before raising `DownloadError` (default
+            `LOCK_TIMEOUT_S`, an hour).
+        note: Called once (with no argument) if this process has to wait.
+
+    Raises:
+        DownloadError: The lock file cannot be created, or another holder
+            kept the lock longer than `timeout`.
+
+    Example:
+    ```python
+    with cache_lock(path):
+        if not os.path.isfile(path):
+            ...  # download into a temporary file, then os.replace(tmp, path)
+    ```
+    """
+    if fcntl is None:
+        yield
+        return
+    path = destination + ".lock"
+    timeout = LOCK_TIMEOUT_S if timeout is None else timeout
+    deadline = time.monotonic() + timeout
+    noted = False
+    while True:
+        try:
+            fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as e:
+            raise DownloadError(f"Cannot write to the cache folder {os.path.dirname(path)}: "
+                                f"{e}. Set KERASGAN_HOME to a writable folder.") from e
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            if time.monotonic() > deadline:
+                raise DownloadError(
+                    f"Another process has been downloading {destination} for over "
+                    f"{timeout:.0f} s (it holds {path}). Wait for it, or stop it and retry."
+                ) from None
+            if not noted and note is not None:
+                note()
+                noted = True
+            time.sleep(_LOCK_POLL_S)
+            continue
+        try:
+            same = os.path.samestat(os.fstat(fd), os.stat(path))
+        except FileNotFoundError:
+            same = False
+        if same:
+            break
+        os.close(fd)  # the holder deleted that lock file as we opened it: again
+    try:
+        os.ftruncate(fd, 0)
+        os.write(fd, f"{os.getpid()}\n".encode())
+        yield
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            os.remove(path)
+        os.close(fd)  # releases the lock
+
+
+def _remove_stale_parts(destination: str) -> None:
+    """Deletes the `.part` files of earlier, interrupted downloads (called under the lock)."""
+    folder, name = os.path.split(os.path.abspath(destination))
+    for part in glob.glob(os.path.join(glob.escape(folder), f".{glob.escape(name)}.*.part")):
+        with contextlib.suppress(OSError):
+            os.remove(part)
+
+
+def _fsync_folder(folder: str) -> None:
+    with contextlib.suppress(OSError, AttributeError):
+        fd = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
 def download(url: str, destination: str, sha256: str, size: int | None = None,
              progress: bool | None = None) -> str:
     """Downloads `url` to `destination` if, and only if, its sha256 matches.
+
+    Holds `cache_lock(destination)` meanwhile; if another process downloaded
+    the file while this one waited for the lock, its verified copy is used.
 
     Args:
         url: `https://`, `http://` or `hf://org/repo/path` URL.
@@ -116,11 +233,32 @@ def download(url: str, destination: str, sha256: str, size: int | None = None,
     Raises:
         ChecksumError: The downloaded bytes do not hash to `sha256`.
         DownloadError: The server could not be reached, answered with an HTTP
-            error, or the transfer stopped early.
+            error, or the transfer stopped early; or another process held
+            the lock longer than `LOCK_TIMEOUT_S`.
     """
     folder = os.path.dirname(os.path.abspath(destination))
     try:
         os.makedirs(folder, exist_ok=True)
+    except OSError as e:
+        raise DownloadError(f"Cannot write to the cache folder {folder}: {e}. Set "
+                            "KERASGAN_HOME to a writable folder.") from e
+
+    def note():
+        if progress or (progress is None and sys.stderr.isatty()):
+            print(f"Waiting for another process downloading {os.path.basename(destination)}",
+                  file=sys.stderr)
+
+    with cache_lock(destination, note=note):
+        # Another process may have finished this download while we waited.
+        if os.path.isfile(destination) and _sha256_of(destination) == sha256:
+            return destination
+        _remove_stale_parts(destination)
+        return _download_unlocked(url, destination, sha256, size, progress, folder)
+
+
+def _download_unlocked(url: str, destination: str, sha256: str, size: int | None,
+                       progress: bool | None, folder: str) -> str:
+    try:
         fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(destination)}.",
                                    suffix=".part", dir=folder)
     except OSError as e:
@@ -134,6 +272,8 @@ def download(url: str, destination: str, sha256: str, size: int | None = None,
             else:
                 received = _stream_http(url, out, digest, os.path.basename(destination),
                                         progress)
+            out.flush()
+            os.fsync(out.fileno())
         if size is not None and received != size:
             raise DownloadError(
                 f"Downloaded {received} bytes from {url} but the preset records "
@@ -151,6 +291,7 @@ def download(url: str, destination: str, sha256: str, size: int | None = None,
                 path=url, expected=sha256, actual=actual,
             )
         os.replace(tmp, destination)
+        _fsync_folder(folder)
         return destination
     except urllib.error.HTTPError as e:
         e.close()  # the error holds the open response

@@ -15,13 +15,45 @@ def tiny(**kw):
                                  discriminator_width=8, seed=0, **kw)
 
 
+def _diversity_float64(images, size=16):
+    """The definition of batch_diversity, computed pair by pair in float64."""
+    x = images.astype("float64") / 127.5 - 1.0
+    n, h, w, c = x.shape
+    fh, fw = h // size, w // size
+    x = x.reshape(n, h // fh, fh, w // fw, fw, c).mean(axis=(2, 4)).reshape(n, -1)
+    pairs = [(i, j) for i in range(n) for j in range(i + 1, n)]
+    return np.mean([np.sqrt(np.mean((x[i] - x[j]) ** 2)) for i, j in pairs])
+
+
 def test_batch_diversity():
     rng = np.random.default_rng(0)
     same = np.repeat(rng.integers(0, 255, (1, 16, 16, 3), dtype=np.uint8), 8, axis=0)
-    assert batch_diversity(same) == 0.0
+    # A collapsed batch measures 0 exactly: identical images pool to identical
+    # rows, whose differences are exact zeros (no cancellation involved).
+    assert batch_diversity(same) < 1e-6
+    bright = np.full((8, 32, 32, 3), 255, np.uint8)  # large values: the float32 worst case
+    assert batch_diversity(bright) < 1e-6
     assert batch_diversity(rng.integers(0, 255, (8, 16, 16, 3), dtype=np.uint8)) > 0.1
     with pytest.raises(ValueError, match="at least 2"):
         batch_diversity(same[:1])
+    with pytest.raises(ValueError, match=r"\(n, h, w, c\)"):
+        batch_diversity(same[0])
+
+
+def test_batch_diversity_is_accurate_for_nearly_identical_images():
+    # One grey level apart in a few pixels of bright images: tiny distances
+    # (~1e-3) on values near 1, where the Gram-matrix identity used to lose
+    # every significant digit in float32.
+    rng = np.random.default_rng(1)
+    base = np.full((6, 32, 32, 3), 250, np.uint8)
+    base[:, rng.integers(0, 32, 40), rng.integers(0, 32, 40)] -= rng.integers(
+        0, 2, (6, 40, 1)).astype(np.uint8)
+    expected = _diversity_float64(base)
+    assert 0 < expected < 1e-2
+    # float32 pooling rounds at ~6e-8 per value: far below 1e-4 relative here.
+    assert batch_diversity(base) == pytest.approx(expected, rel=1e-4)
+    diverse = rng.integers(0, 256, (5, 48, 48, 3), dtype=np.uint8)
+    assert batch_diversity(diverse) == pytest.approx(_diversity_float64(diverse), rel=1e-5)
 
 
 def test_discriminator_winning_is_reported(real_images, caplog):

@@ -40,7 +40,10 @@ def test_generate_is_uint8_and_seeded():
                                 discriminator_width=8)
     a = gan.generate(5, seed=7, batch_size=2)
     assert a.dtype == np.uint8 and a.shape == (5, 16, 16, 3)
-    np.testing.assert_array_equal(a, gan.generate(5, seed=7))
+    np.testing.assert_array_equal(a, gan.generate(5, seed=7, batch_size=2))  # same computation
+    # Other batch sizes may run other convolution kernels: equal up to one
+    # float rounding across a .5 boundary, i.e. 1 grey level.
+    np.testing.assert_allclose(a.astype(int), gan.generate(5, seed=7).astype(int), atol=1)
     assert not np.array_equal(a, gan.generate(5, seed=8))
     with pytest.raises(ValueError, match="positive integer"):
         gan.generate(0)

@@ -59,7 +59,10 @@ def test_upscale_exact_size_odd_inputs_batches_and_lists():
     outs = model.upscale([odd, batch[0], odd[..., 0]])  # list, grayscale too
     assert [o.shape for o in outs] == [(28, 20, 3), (36, 44, 3), (28, 20, 3)]
     np.testing.assert_array_equal(outs[0], out)
-    np.testing.assert_array_equal(model.upscale(batch)[1], model.upscale(batch[1]))
+    # A batch of 3 and a batch of 1 may run different convolution kernels: one
+    # float rounding can move a value across a .5 boundary, so 1 grey level.
+    np.testing.assert_allclose(model.upscale(batch)[1].astype(int),
+                               model.upscale(batch[1]).astype(int), atol=1)
     with pytest.raises(TypeError, match="uint8"):
         model.upscale(odd.astype("float32"))
 
@@ -151,7 +154,7 @@ def test_perceptual_loss_with_injected_extractor(tmp_path):
     extractor = _tiny_extractor()
     loss = PerceptualLoss(extractor, feature_scale=0.5)
     lr, hr = _pairs(4)
-    assert float(loss(hr, hr)) == 0.0
+    assert float(loss(hr, hr)) == pytest.approx(0.0, abs=1e-7)
     value = float(loss(hr, hr[::-1]))
     f = lambda x: 0.5 * keras.ops.convert_to_numpy(extractor(x))  # noqa: E731
     assert value == pytest.approx(np.mean((f(hr) - f(hr[::-1])) ** 2), rel=1e-5)

@@ -4,6 +4,7 @@ import http.server
 import json
 import os
 import threading
+import time
 
 import numpy as np
 
@@ -14,6 +15,8 @@ class FileServer:
     def __init__(self):
         self.files = {}        # URL path -> bytes
         self.truncate = set()  # URL paths answered with a too-large Content-Length
+        self.slow = {}         # URL path -> seconds to stream the body over (in 64 steps)
+        self.sent = {}         # URL path -> bytes sent so far
         self.requests = []
         server = self
 
@@ -35,7 +38,18 @@ class FileServer:
                     return
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
-                self.wfile.write(body)
+                if self.path not in server.slow:
+                    self.wfile.write(body)
+                    return
+                step, pause = max(1, len(body) // 64), server.slow[self.path] / 64
+                try:
+                    for start in range(0, len(body), step):
+                        self.wfile.write(body[start:start + step])
+                        self.wfile.flush()
+                        server.sent[self.path] = start + step
+                        time.sleep(pause)
+                except (BrokenPipeError, ConnectionResetError):  # the client was killed
+                    pass
 
             def log_message(self, *args):
                 pass

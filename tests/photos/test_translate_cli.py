@@ -1,0 +1,43 @@
+"""`kerasgan translate --crop ...`: whole photos framed, translated and blended back."""
+
+import numpy as np
+import pytest
+from PIL import Image
+
+import kerasgan
+from kerasgan import cli, zoo
+
+
+@pytest.fixture(scope="module")
+def preset(tmp_path_factory):
+    """A tiny cats <-> dogs CycleGAN preset that frames photos around cat faces."""
+    model = kerasgan.models.CycleGAN(image_size=16, generator_width=4, num_residual_blocks=1,
+                                     discriminator_width=4, discriminator_layers=2, seed=0,
+                                     domains=("cat", "dog"), crop="face")
+    path = str(tmp_path_factory.mktemp("presets") / "tiny_cats2dogs")
+    zoo.save_preset(model, path, metadata={"name": "tiny_cats2dogs", "task": "translate"},
+                    weights={"generator_ab": model.generator_ab,
+                             "generator_ba": model.generator_ba})
+    return path
+
+
+@pytest.fixture
+def photo(tmp_path):
+    rng = np.random.default_rng(0)
+    path = tmp_path / "cat.png"
+    Image.fromarray(rng.integers(0, 256, (70, 100, 3), dtype=np.uint8)).save(path)
+    return path
+
+
+@pytest.mark.parametrize("crop, note", [(None, True), ("face", True), ("center", False),
+                                        ("whole", False), ("none", False)])
+def test_translate_frames_whole_photos(preset, photo, tmp_path, capsys, crop, note):
+    out = tmp_path / f"out_{crop}"
+    args = ["translate", preset, str(photo), "--output-dir", str(out), "--offline"]
+    code = cli.main(args + (["--crop", crop] if crop else []))
+    err = capsys.readouterr().err
+    assert code == 0, err
+    with Image.open(out / "cat.png") as im:
+        assert im.size == (100, 70) and im.mode == "RGB"
+    # A noise "photo" has no cat face: one line says the centre square was used.
+    assert (f"{photo}: " in err and "translated the centre square" in err) == note
