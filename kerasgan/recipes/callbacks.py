@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import os
 import time
 
@@ -94,7 +95,9 @@ class TimeLimit(keras.callbacks.Callback):
 
     def on_epoch_end(self, epoch, logs=None):
         now = time.time()
-        if not self.stopped and now + (now - self._epoch_start) - self.start > self.seconds:
+        last = epoch + 1 >= (self.params or {}).get("epochs", float("inf"))
+        if (not self.stopped and not last
+                and now + (now - self._epoch_start) - self.start > self.seconds):
             self._stop(f"another epoch would end after it (epoch {epoch + 1} took "
                        f"{now - self._epoch_start:.0f} s)")
 
@@ -151,12 +154,18 @@ class TranslationGrid(keras.callbacks.Callback):
         return cls(directory, first_images(folder_a, image_size, count),
                    first_images(folder_b, image_size, count), every=every)
 
+    def _translate(self, images, direction):
+        # The grid's images are already the training framing: no face search.
+        if "crop" in inspect.signature(self.model.translate).parameters:
+            return self.model.translate(images, direction=direction, crop="none")
+        return self.model.translate(images, direction=direction)
+
     def write(self, epoch: int) -> str:
         """Writes the grid for `epoch` (1-based) and returns its path."""
         rows = []
         for images, direction in ((self.images_a, "a2b"), (self.images_b, "b2a")):
             if len(images):
-                rows += [images, self.model.translate(images, direction=direction)]
+                rows += [images, self._translate(images, direction)]
         grid = make_grid(np.concatenate(rows),
                          ncols=max(len(self.images_a), len(self.images_b)))
         return save_image(os.path.join(self.directory, f"epoch_{epoch:04d}.png"), grid)

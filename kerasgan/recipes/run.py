@@ -15,6 +15,7 @@ import keras
 from kerasgan.callbacks import ResumableBackup
 from kerasgan.data import resolve_pipeline
 from kerasgan.recipes.callbacks import Throughput, TimeLimit
+from kerasgan.utils.precision import float32_copy
 from kerasgan.zoo.preset import resolve_attr
 
 #: Largest file the GPU machine brings back from `$OUT`.
@@ -300,12 +301,7 @@ def _float32_copy(model, weights):
     weights = dict(weights) if weights is not None else {"generator": model.sampler}
     if model.dtype_policy.name == "float32":
         return model, weights
-    policy = keras.mixed_precision.global_policy()
-    keras.mixed_precision.set_global_policy("float32")
-    try:
-        clone = type(model).from_config({**model.get_config(), "dtype": "float32"})
-    finally:
-        keras.mixed_precision.set_global_policy(policy)
+    clone = float32_copy(model, copy_weights=False)
     copied = {}
     for attr, network in weights.items():
         network = resolve_attr(model, network) if isinstance(network, str) else network

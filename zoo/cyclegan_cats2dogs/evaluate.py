@@ -51,6 +51,7 @@ from kerasgan import metrics
 from kerasgan.data.image_folder import list_images
 from kerasgan.photos import center_square, resize_square
 from kerasgan.utils.images import make_grid, save_image
+from kerasgan.utils.precision import float32_copy
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 DATA = os.path.join(HERE, "..", "..", "..", "shared", "data", "animal_faces")
@@ -108,8 +109,8 @@ def parse_models(values: Sequence[str] | None) -> dict[str, str]:
 
 def load_translator(spec: str):
     """A CycleGAN from a `.keras` file, a preset folder or a zoo name."""
-    if spec.endswith(".keras"):
-        return keras.saving.load_model(spec, compile=False)
+    if spec.endswith(".keras"):  # float32 even when it trained in mixed precision
+        return float32_copy(keras.saving.load_model(spec, compile=False))
     return kerasgan.zoo.load(spec)
 
 

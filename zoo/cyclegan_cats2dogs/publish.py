@@ -26,6 +26,7 @@ import keras
 import numpy as np
 
 from kerasgan import zoo
+from kerasgan.utils.precision import float32_copy
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.abspath(os.path.join(HERE, "..", ".."))
@@ -76,7 +77,8 @@ def main():
     args = p.parse_args()
     out = args.out or os.path.join(REPO, "kerasgan", "zoo", "presets", "cyclegan_cats2dogs")
 
-    model = keras.saving.load_model(args.model, compile=False)
+    # float32 networks even when the run trained in mixed precision.
+    model = float32_copy(keras.saving.load_model(args.model, compile=False))
     # Face translation of whole photos: cats are found with OpenCV's cat-face cascade.
     config = {**model.get_config(), "domains": ["cat", "dog"], "crop": "face"}
     framed = type(model).from_config(config)
