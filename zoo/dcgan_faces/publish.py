@@ -39,25 +39,48 @@ def main():
     network = gan.sampler if args.sampler == "ema" else gan.generator
     ext = m["extractor"]
     n = m["num_generated"]
+    real_range, train_range = m.get("real_range", ":"), m.get("train_range", ":")
+    command = EVAL_CMD
+    if real_range != ":":
+        command += f" --real-range {real_range} --train-range {train_range}"
+    held_out = m.get("real_overlaps_training") is False
+    real = (f"celeba-10k faces {real_range} ({'held out from' if held_out else 'seen in'} "
+            "training)")
     metrics = [
-        {"name": f"FID@{n}", "value": round(m["fid"]["value"], 2), "dataset": "celeba-10k (training faces)",
-         "command": EVAL_CMD, "notes": f"feature extractor {ext}; not comparable with published FIDs"},
-        {"name": f"KID@{n}", "value": round(m["kid"]["value"], 4), "dataset": "celeba-10k (training faces)",
-         "command": EVAL_CMD, "notes": f"feature extractor {ext}; std {m['kid']['std']:.4f}"},
+        {"name": f"FID@{n}", "value": round(m["fid"]["value"], 2), "dataset": real,
+         "command": command, "notes": f"feature extractor {ext}; not comparable with published FIDs"},
+        {"name": f"KID@{n}", "value": round(m["kid"]["value"], 4), "dataset": real,
+         "command": command, "notes": f"feature extractor {ext}; std {m['kid']['std']:.4f}"},
         {"name": "diversity ratio (generated / real)",
          "value": round(m["diversity_generated"] / m["diversity_real"], 3),
-         "dataset": "celeba-10k", "command": EVAL_CMD,
+         "dataset": real, "command": command,
          "notes": "mean pairwise feature distance, same extractor"},
         {"name": "median nearest-training-face RMS distance (samples / real baseline)",
          "value": round(m["nn_rms_sample_to_train_median"] / m["nn_rms_real_to_other_train_median"], 3),
-         "dataset": "celeba-10k", "command": EVAL_CMD,
+         "dataset": "celeba-10k", "command": command,
          "notes": "> 1: samples are farther from any training face than real faces are from each other"},
     ]
+    if m.get("thumbnail_diversity"):
+        metrics.append({"name": "thumbnail diversity ratio (generated / real)",
+                        "value": round(m["thumbnail_diversity"]["ratio"], 3), "dataset": real,
+                        "command": command,
+                        "notes": "mean pairwise distance of 16x16 grey thumbnails"})
+    if m.get("precision_recall"):
+        pr = m["precision_recall"]["inception"]
+        for key in ("precision", "recall"):
+            metrics.append({"name": f"{key} (k={pr['k']})", "value": round(pr[key], 3),
+                            "dataset": real, "command": command,
+                            "notes": f"Kynkaanniemi et al. 2019 on {pr['features']}"})
+    if m.get("face_rate"):
+        fr = m["face_rate"]
+        metrics.append({"name": "face detection rate (generated / real)",
+                        "value": round(fr["ratio"], 3), "dataset": real, "command": command,
+                        "notes": f"{fr['generated']:.3f} / {fr['real']:.3f}, {fr['detector']}"})
     zoo.save_preset(gan, args.out, weights={"generator": network}, overwrite=True,
                     weights_dtype="float16", metadata={
         "name": "dcgan_faces",
         "task": "generate",
-        "description": "DCGAN (Radford et al. 2016) generating 64x64 faces, trained on 10k "
+        "description": "DCGAN (Radford et al. 2016) generating 64x64 faces, trained on "
                        "aligned CelebA images on a 2-core CPU.",
         "architecture": f"DCGAN generator, latent {gan.latent_dim}, width {gan.generator_width}, "
                         f"{network.count_params():,} parameters; samples from the "
