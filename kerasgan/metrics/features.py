@@ -361,3 +361,32 @@ def extract_features(data: ImageData, extractor: Any = None, batch_size: int = 5
     if not chunks:
         raise ValueError("No images: the input is empty.")
     return np.concatenate(chunks, axis=0)
+
+
+def features_of_pair(real, generated, extractor: Any = None, batch_size: int = 50,
+                     num_samples: int | None = None, verbose: bool = True):
+    """Features of two sets, either of which may already be features.
+
+    Args:
+        real, generated: Images (as for `extract_features`) or precomputed
+            float features `(N, D)` (2-D arrays are taken as features).
+        extractor, batch_size, num_samples, verbose: As for `extract_features`;
+            the extractor is only built when one of the sets holds images.
+
+    Returns:
+        `(real_features, generated_features, name)`, `name` being the
+        extractor's, or `"features"` when both sets were features already.
+    """
+    def is_features(x):
+        return isinstance(x, np.ndarray) and x.ndim == 2
+
+    ext = None
+    if not (is_features(real) and is_features(generated)):
+        ext = get_extractor(extractor)
+    feats = []
+    for data in (real, generated):
+        if is_features(data):
+            feats.append(data if num_samples is None else data[:num_samples])
+        else:
+            feats.append(extract_features(data, ext, batch_size, num_samples, verbose))
+    return feats[0], feats[1], ext.name if ext is not None else "features"

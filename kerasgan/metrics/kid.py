@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from kerasgan.metrics.features import extract_features, get_extractor
+from kerasgan.metrics.features import features_of_pair
 from kerasgan.metrics.result import MetricResult
 
 
@@ -119,17 +119,6 @@ def kid(real, generated, extractor: Any = None, num_subsets: int = 100,
     r.value, r.std
     ```
     """
-    def is_features(x):
-        return isinstance(x, np.ndarray) and x.ndim == 2
-
-    ext = None
-    if not (is_features(real) and is_features(generated)):
-        ext = get_extractor(extractor)
-    feats = []
-    for data in (real, generated):
-        if is_features(data):
-            feats.append(data if num_samples is None else data[:num_samples])
-        else:
-            feats.append(extract_features(data, ext, batch_size, num_samples, verbose))
-    return kid_from_features(feats[0], feats[1], num_subsets, subset_size, seed,
-                             ext.name if ext is not None else "features")
+    f_real, f_gen, name = features_of_pair(real, generated, extractor, batch_size,
+                                           num_samples, verbose)
+    return kid_from_features(f_real, f_gen, num_subsets, subset_size, seed, name)

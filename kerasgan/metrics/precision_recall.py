@@ -23,7 +23,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from kerasgan.metrics.features import extract_features, get_extractor
+from kerasgan.metrics.features import features_of_pair
 from kerasgan.metrics.result import MetricResult
 
 
@@ -163,17 +163,6 @@ def precision_recall(real, generated, extractor: Any = None, k: int = 3,
     p, r = kerasgan.metrics.precision_recall(real_uint8, gan.generate(10_000, seed=0))
     ```
     """
-    def is_features(x):
-        return isinstance(x, np.ndarray) and x.ndim == 2
-
-    ext = None
-    if not (is_features(real) and is_features(generated)):
-        ext = get_extractor(extractor)
-    feats = []
-    for data in (real, generated):
-        if is_features(data):
-            feats.append(data if num_samples is None else data[:num_samples])
-        else:
-            feats.append(extract_features(data, ext, batch_size, num_samples, verbose))
-    return precision_recall_from_features(feats[0], feats[1], k, chunk_size,
-                                          ext.name if ext is not None else "features")
+    f_real, f_gen, name = features_of_pair(real, generated, extractor, batch_size,
+                                           num_samples, verbose)
+    return precision_recall_from_features(f_real, f_gen, k, chunk_size, name)

@@ -160,18 +160,7 @@ class ResumableBackup(keras.callbacks.Callback):
 
     @staticmethod
     def read_checkpoint(path: str) -> dict:
-        """Reads and verifies one checkpoint directory's metadata and files.
-
-        Args:
-            path: A `ckpt-<step>` directory.
-
-        Returns:
-            The metadata dict.
-
-        Raises:
-            CorruptCheckpointError: naming what is missing or does not match
-                its checksum.
-        """
+        """The verified metadata of a `ckpt-<step>` directory (`files.read_checkpoint`)."""
         return ckpt_files.read_checkpoint(path)
 
     def _select(self):
