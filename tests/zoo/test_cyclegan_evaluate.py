@@ -160,8 +160,12 @@ def test_evaluate_end_to_end(evaluate, data, model_path, tmp_path, monkeypatch):
         # No cat face in a noisy colour field: the centre square, and why.
         assert all(p["crop"] == "center" and p["note"] for p in result["photos"])
         assert os.path.isfile(out / f"{label}_photos.png")
+        # Noisy colour fields hold no cat face, translated or not.
+        assert result["cat_faces"] == {"translated_cats": 0.0, "translated_dogs": 0.0}
+    assert saved["cat_faces"]["test_cats"] == 0.0 and saved["cat_faces"]["test_dogs"] == 0.0
     table = evaluate.markdown(saved)
     assert "| Classifier verdict | real | tiny | other |" in table
+    assert "| Cat face found in | real | tiny | other |" in table
 
     # A second run reuses the cached classifier.
     again = evaluate.main([
@@ -172,3 +176,33 @@ def test_evaluate_end_to_end(evaluate, data, model_path, tmp_path, monkeypatch):
     assert again["domain_classifier"]["training"]["reused"] is True
     assert again["counts"]["test_cats"] == 6
     assert list(again["models"]) == ["tiny_cyclegan"]
+
+
+def test_cat_face_judge_is_skipped_without_opencv(evaluate, data, model_path, tmp_path,
+                                                   monkeypatch):
+    def no_opencv(*args, **kwargs):
+        raise ImportError("Cannot find cat faces: OpenCV is not installed.")
+
+    monkeypatch.setattr(evaluate.metrics, "face_detected", no_opencv)
+    out = tmp_path / "eval"
+    report = evaluate.main([
+        "--model", model_path, "--out", str(out), "--data-test", str(data / "test"),
+        "--data-train", str(data / "train"), "--samples", "2", "--limit", "4",
+        "--extractor", "domain-classifier", "--classifier-epochs", "1",
+        "--classifier-batch-size", "4", "--classifier-size", "32"])
+    assert "OpenCV is not installed" in report["cat_faces"]["skipped"]
+    assert "cat_faces" not in report["models"]["tiny_cyclegan"]
+    assert "Cat-face detector skipped: Cannot find cat faces" in evaluate.markdown(report)
+
+
+ANIMAL_FACES = os.path.join(os.path.dirname(__file__), "..", "..", "..", "shared", "data",
+                            "animal_faces", "test")
+
+
+@pytest.mark.skipif(not os.path.isdir(ANIMAL_FACES), reason="needs ../shared/data/animal_faces")
+def test_cat_face_judge_tells_real_cats_from_dogs(evaluate):
+    pytest.importorskip("cv2")
+    cats = evaluate.load_images(os.path.join(ANIMAL_FACES, "cat"), 128, 40)
+    dogs = evaluate.load_images(os.path.join(ANIMAL_FACES, "dog"), 128, 40)
+    # On the full test set: 0.856 of cats, 0.238 of dogs.
+    assert evaluate.cat_face_rate(cats) > evaluate.cat_face_rate(dogs) + 0.3

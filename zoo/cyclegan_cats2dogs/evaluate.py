@@ -19,6 +19,12 @@ repeatable), side by side on the same images, classifier and features.
   its accuracy on the real test faces, the share of translated test cats it
   calls dog next to the share of untranslated test cats and of real test dogs,
   and the same for dogs -> cats.
+- Cat-face detector (`cat_faces`), an outside judge the project does not
+  train: the share of images in which OpenCV's frontal cat-face cascade
+  (`kerasgan.metrics.face_detection_rate(kind="cat")`, faces at least half the
+  image side) finds a cat face, for untranslated test cats, real test dogs
+  (its false-positive rate), translated cats and translated dogs. Skipped with
+  a message when OpenCV is missing (`--no-cat-faces` turns it off).
 - KID and FID per feature extractor (`--extractor`): translated test cats vs
   real test dogs, next to untranslated test cats vs the same dogs (the baseline
   a translation must beat) and real train dogs vs test dogs (the floor); the
@@ -58,6 +64,7 @@ DATA = os.path.join(HERE, "..", "..", "..", "shared", "data", "animal_faces")
 
 EXTRACTORS = ("imagenet", "inception-random", "domain-classifier")
 CLASSIFIER_FILE = "domain_classifier.keras"
+CAT_FACE_DETECTOR = "OpenCV-haarcascade_frontalcatface_extended,min0.5"
 FID_NOTE = ("FID is biased upwards at small sample counts (here {n} images per set): "
             "compare FIDs only at equal counts. KID is unbiased.")
 
@@ -127,6 +134,11 @@ def translate(model, images: np.ndarray, direction: str, batch_size: int = 16) -
 
 
 # ------------------------------------------------------------------ cycle error
+def cat_face_rate(images: np.ndarray) -> float:
+    """Share of `images` in which OpenCV's cat-face cascade finds a face >= half the side."""
+    return float(metrics.face_detected(images, "cat", size=None, min_face=0.5).mean())
+
+
 def cycle_error(original: np.ndarray, reconstructed: np.ndarray) -> dict:
     """Reconstruction error of uint8 images vs their cycle reconstructions.
 
@@ -357,6 +369,20 @@ def markdown(report: dict) -> str:
                   f"{clf['untranslated_dogs_classified_cat']:.3f} | " + " | ".join(
                       f"{report['models'][m]['classifier']['translated_dogs_classified_cat']:.3f}"
                       for m in labels) + " |", ""]
+    faces = report.get("cat_faces")
+    if faces and "skipped" not in faces:
+        lines += ["Outside judge: OpenCV's frontal cat-face cascade (faces at least half the "
+                  "image side).", "",
+                  "| Cat face found in | real | " + " | ".join(labels) + " |",
+                  "|---|---|" + "---|" * len(labels),
+                  f"| test cats: untranslated / translated to dogs | {faces['test_cats']:.3f} | "
+                  + " | ".join(f"{report['models'][m]['cat_faces']['translated_cats']:.3f}"
+                               for m in labels) + " |",
+                  f"| test dogs: untranslated / translated to cats | {faces['test_dogs']:.3f} | "
+                  + " | ".join(f"{report['models'][m]['cat_faces']['translated_dogs']:.3f}"
+                               for m in labels) + " |", ""]
+    elif faces:
+        lines += [f"Cat-face detector skipped: {faces['skipped']}", ""]
     lines += ["| Cycle MAE (0-255) / PSNR (dB) | " + " | ".join(labels) + " |", rule]
     for key, label in (("cat_dog_cat", "cat → dog → cat"), ("dog_cat_dog", "dog → cat → dog")):
         cells = [f"{report['models'][m]['cycle'][key]['mae']:.2f} / "
@@ -419,6 +445,8 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
                    help="train images per domain for the classifier (default: all)")
     p.add_argument("--retrain-classifier", action="store_true",
                    help=f"train a new domain classifier even if <out>/{CLASSIFIER_FILE} exists")
+    p.add_argument("--no-cat-faces", action="store_true",
+                   help="skip the OpenCV cat-face detector (outside judge)")
     p.add_argument("--seed", type=int, default=0)
     return p.parse_args(argv)
 
@@ -448,6 +476,9 @@ def evaluate_model(model, sets: dict, real_features: dict, extractors: dict, cla
         result["classifier"] = {
             "translated_cats_classified_dog": share_dog(classifier, fakes["fake_dogs"]),
             "translated_dogs_classified_cat": 1.0 - share_dog(classifier, fakes["fake_cats"])}
+    if args.cat_faces:
+        result["cat_faces"] = {"translated_cats": cat_face_rate(fakes["fake_dogs"]),
+                               "translated_dogs": cat_face_rate(fakes["fake_cats"])}
     for name, ext in extractors.items():
         result["distances"][name] = {}
         for direction, (real, _, _, fake) in DIRECTIONS.items():
@@ -539,6 +570,16 @@ def main(argv: Sequence[str] | None = None) -> dict:
             "training": cache["info"]}
         report["notes"].append("The domain classifier was trained on the train split (which "
                                "includes the floor images), never on the test images.")
+    args.cat_faces = False
+    if not args.no_cat_faces:
+        try:
+            report["cat_faces"] = {"test_cats": cat_face_rate(test_cats),
+                                   "test_dogs": cat_face_rate(test_dogs),
+                                   "detector": CAT_FACE_DETECTOR}
+            args.cat_faces = True
+        except ImportError as e:
+            report["cat_faces"] = {"skipped": str(e)}
+            print(f"SKIPPING the cat-face detector: {e}", flush=True)
     for label, model in models.items():
         print(f"Model {label} ({specs[label]})", flush=True)
         report["models"][label] = {
