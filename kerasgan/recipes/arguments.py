@@ -22,7 +22,8 @@ def recipe_parser(description: str, *, out: str, epochs: int | None, batch_size:
 
     Shared flags: `--data` (when `data` is given), `--out`, `--epochs`,
     `--batch-size`, `--seed`, `--jit`, `--precision`, `--max-steps`,
-    `--time-limit`, `--resume`, `--checkpoint-every`, `--no-preset`, `--preset-dtype`,
+    `--time-limit`, `--resume`, `--checkpoint-every`, `--average-last`, `--no-preset`,
+    `--preset-dtype`,
     `--export`, `--pipeline`, `--workers`, `--smoke`. Add the recipe's own
     flags to the returned parser, then call `parse_args`.
 
@@ -70,6 +71,10 @@ def recipe_parser(description: str, *, out: str, epochs: int | None, batch_size:
     p.add_argument("--checkpoint-every", type=int, default=0, metavar="STEPS",
                    help="also back up the training state every this many steps "
                         "(default 0: at the end of each epoch only)")
+    p.add_argument("--average-last", type=int, default=0, metavar="K",
+                   help="at the end, set the generator(s) to their mean weights over the K "
+                        "newest checkpoints (kept: K; use with --checkpoint-every; default 0: "
+                        "the last weights)")
     p.add_argument("--no-preset", action="store_true", help="do not export the preset")
     p.add_argument("--preset-dtype", default="float32", choices=("float32", "float16"),
                    help="dtype of the preset's weight files (float16 halves them)")

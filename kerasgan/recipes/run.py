@@ -131,7 +131,8 @@ class RecipeRun:
             return make_stream(), None, [
                 keras.callbacks.BackupAndRestore(folder, delete_checkpoint=False)]
         resume = ResumableBackup(folder, delete_checkpoint=False,
-                                 save_freq=self.args.checkpoint_every or "epoch")
+                                 save_freq=self.args.checkpoint_every or "epoch",
+                                 keep=max(2, getattr(self.args, "average_last", 0) or 0))
         if resume.checkpoint:
             print(f"Resuming from {resume.checkpoint} (epoch {resume.initial_epoch + 1}, "
                   f"step {resume.initial_step}).")
@@ -219,6 +220,7 @@ class RecipeRun:
         """
         from kerasgan import zoo
 
+        averaged = self._average(model)
         model.save(self.path(f"{self.name}.keras"))
         folder = None
         if not self.args.no_preset:
@@ -229,6 +231,8 @@ class RecipeRun:
                         "batch_size": self.args.batch_size, "precision": self.args.precision,
                         "device": record.get("device"),
                         "seconds_last_session": record.get("seconds_this_session")}
+            if averaged:
+                training["averaged_checkpoint_steps"] = averaged
             training.update(metadata.get("training") or {})
             meta = {"name": self.name, "recipe": self.recipe, "recipe_args": vars(self.args),
                     **metadata, "training": training}
@@ -240,6 +244,38 @@ class RecipeRun:
         if self.args.export:
             self.export(self.args.export)
         return folder
+
+    def _average(self, model) -> list[int] | None:
+        """With `--average-last K`: the generators' mean over the K newest checkpoints.
+
+        Returns the averaged checkpoints' steps (None when not averaging).
+        Fewer than K checkpoints (a short run): the mean of those there are,
+        said in one line; fewer than 2: the last weights, said too.
+        """
+        k = getattr(self.args, "average_last", 0) or 0
+        if k < 2:
+            return None
+        from kerasgan.callbacks.resume.average import average_checkpoints
+        from kerasgan.callbacks.resume.files import list_checkpoints
+
+        found = list_checkpoints(self.backup_dir)[:k]
+        if len(found) < 2:
+            print(f"--average-last {k}: {len(found)} checkpoint(s) in {self.backup_dir}; "
+                  "keeping the last weights.")
+            return None
+        if len(found) < k:
+            print(f"--average-last {k}: only {len(found)} checkpoints; averaging those.")
+        # The networks that produce images: a GAN's sampler (its EMA generator when
+        # it has one), a CycleGAN's two generators, or a single network's weights.
+        networks = [n for n in ("generator_ab", "generator_ba") if _is_layer(model, n)]
+        if not networks:
+            networks = (["ema_generator"] if _is_layer(model, "ema_generator") else
+                        ["generator"] if _is_layer(model, "generator") else None)
+        steps = sorted(step for step, _ in found)
+        average_checkpoints(model, [path for _, path in reversed(found)], networks)
+        print(f"Averaged {', '.join(networks or ['the weights'])} over the checkpoints of steps "
+              f"{', '.join(map(str, steps))}.")
+        return steps
 
     def export(self, directory: str) -> list[str]:
         """Copies the run's small results into `directory`.
@@ -277,6 +313,10 @@ class RecipeRun:
                       "float16 or a smaller model.")
         print(f"Exported {len(written)} files to {directory}")
         return written
+
+
+def _is_layer(model, name: str) -> bool:
+    return isinstance(getattr(model, name, None), keras.layers.Layer)
 
 
 def _device() -> str:

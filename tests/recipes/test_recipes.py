@@ -206,3 +206,38 @@ def test_time_limit_stops_at_epoch_end_when_another_epoch_would_not_fit():
     assert not limit.stopped
     limit.on_epoch_end(0)
     assert limit.stopped and limit.model.stop_training
+
+
+def test_average_last_keeps_and_averages_the_sampler(tmp_path, capsys):
+    args = args_for(tmp_path, "--average-last", "3", "--checkpoint-every", "1")
+    run = recipes.RecipeRun("tiny", args, recipe="zoo/tiny/train.py")
+    tf = pytest.importorskip("tensorflow")
+    stream = lambda: tf.data.Dataset.from_tensor_slices(np.zeros((4, 2), "float32")).repeat()
+    _, _, callbacks = run._resume(stream, backup=True)
+    assert callbacks[0].keep == 3  # enough checkpoints are kept to average
+    gan = kerasgan.models.DCGAN(image_size=16, latent_dim=4, generator_width=4,
+                                discriminator_width=4, ema_decay=0.5, seed=0)
+    gan.compile()
+    seen = []
+    record = keras.callbacks.LambdaCallback(on_train_batch_end=lambda *_, **__: seen.append(
+        [np.array(w) for w in gan.ema_generator.get_weights()]))
+    images = np.random.default_rng(0).uniform(-1, 1, (8, 16, 16, 3)).astype("float32")
+    gan.fit(images, batch_size=2, epochs=1, steps_per_epoch=4, shuffle=False, verbose=0,
+            callbacks=[kerasgan.callbacks.ResumableBackup(run.backup_dir, save_freq=1, keep=3,
+                                                          delete_checkpoint=False), record])
+    folder = run.finish(gan, metadata={"description": "tiny"})
+    assert "Averaged ema_generator over the checkpoints of steps 2, 3, 4." in capsys.readouterr().out
+    for got, *steps in zip(gan.ema_generator.get_weights(), *seen[1:]):
+        np.testing.assert_allclose(got, np.mean(np.float64(steps), axis=0), rtol=1e-5, atol=1e-6)
+    assert zoo.info(folder)["training"]["averaged_checkpoint_steps"] == [2, 3, 4]
+
+
+def test_average_last_with_too_few_checkpoints_keeps_the_last_weights(tmp_path, capsys):
+    run = recipes.RecipeRun("tiny", args_for(tmp_path, "--average-last", "4", "--no-preset"))
+    gan = kerasgan.models.DCGAN(image_size=16, latent_dim=4, generator_width=4,
+                                discriminator_width=4, seed=0)
+    before = [np.array(w) for w in gan.generator.get_weights()]
+    run.finish(gan, metadata={})
+    assert "0 checkpoint(s)" in capsys.readouterr().out
+    for a, b in zip(before, gan.generator.get_weights()):
+        np.testing.assert_array_equal(a, b)

@@ -3,7 +3,8 @@
 Each recipe runs in a subprocess with `KERAS_BACKEND=jax` and every
 `tensorflow` import failing (`tests/no_tensorflow.py`), as on the lent GPU
 machine; the test then checks what it wrote. The cyclegan run uses the GPU
-command's flags (mixed_bfloat16, float16 preset, `--export`).
+command's flags (mixed_bfloat16, float16 preset, `--export`) and averages its
+generators over both checkpoints (`--average-last 2`).
 """
 
 import csv
@@ -47,7 +48,8 @@ def runs(tmp_path_factory):
             out = tmp_path_factory.mktemp(name) / "run"
             extra = ()
             if name == "cyclegan_cats2dogs":
-                extra = GPU_FLAGS + ("--export", str(out.parent / "export"))
+                extra = GPU_FLAGS + ("--export", str(out.parent / "export"),
+                                     "--average-last", "2")
             done[name] = out, smoke(name, out, *extra)
         return done[name]
 
@@ -105,7 +107,8 @@ def test_smoke_trains_and_publishes_without_tensorflow(runs, name):
 
 
 def test_gpu_flags_export_few_small_files(runs):
-    out, _ = runs("cyclegan_cats2dogs")
+    out, output = runs("cyclegan_cats2dogs")
+    assert "Averaged generator_ab, generator_ba over the checkpoints of steps 1, 2." in output
     export = out.parent / "export"
     files = sorted(str(p.relative_to(export)) for p in export.rglob("*") if p.is_file())
     assert files == ["cyclegan_cats2dogs/generator_ab.weights.h5",
@@ -116,6 +119,7 @@ def test_gpu_flags_export_few_small_files(runs):
     assert {w["dtype"] for w in spec["weights"].values()} == {"float16"}
     assert spec["model"]["config"]["dtype"]["config"]["name"] == "float32"
     assert spec["training"]["precision"] == "mixed_bfloat16"
+    assert spec["training"]["averaged_checkpoint_steps"] == [1, 2]
     assert "AFHQ" in spec["training_data"]["name"]
     (timing,) = json.loads((export / "run.json").read_text())["timing"]
     assert timing["precision"] == "mixed_bfloat16" and timing["stopped_by_time_limit"] is False

@@ -33,9 +33,10 @@ Modules: `files` (checkpoint directories: atomic commits, checksums),
 `state` (what is saved of the model and how it is restored and checked),
 `stream` and `pydataset_stream` (the data stream started at a global step,
 from tf.data or a Keras PyDataset), `callback` (`ResumableBackup` itself),
-`errors`.
+`average` (a network's mean weights over kept checkpoints), `errors`.
 """
 
+from kerasgan.callbacks.resume.average import average_checkpoints, newest_checkpoints
 from kerasgan.callbacks.resume.callback import ResumableBackup
 from kerasgan.callbacks.resume.errors import CheckpointMismatchError, CorruptCheckpointError
 from kerasgan.callbacks.resume.files import (FORMAT, FORMAT_VERSION, METADATA_FILE, STATE_FILE,
@@ -43,4 +44,5 @@ from kerasgan.callbacks.resume.files import (FORMAT, FORMAT_VERSION, METADATA_FI
 from kerasgan.callbacks.resume.stream import resumable_dataset
 
 __all__ = ["CheckpointMismatchError", "CorruptCheckpointError", "FORMAT", "FORMAT_VERSION",
-           "METADATA_FILE", "ResumableBackup", "STATE_FILE", "WEIGHTS_FILE", "resumable_dataset"]
+           "METADATA_FILE", "ResumableBackup", "STATE_FILE", "WEIGHTS_FILE",
+           "average_checkpoints", "newest_checkpoints", "resumable_dataset"]
