@@ -53,6 +53,14 @@ def metrics_from(results: dict, label: str) -> list:
                  "F(test dogs) classified as cat"),
                 (clf["test_accuracy"], "domain classifier accuracy on test")):
             out.append({"name": name, "value": round(value, 3), **common, **extractor})
+    faces = results.get("cat_faces")
+    if faces and "skipped" not in faces and "cat_faces" in model:
+        judge = {"extractor": faces["detector"]}
+        for value, name in ((model["cat_faces"]["translated_cats"],
+                             "G(test cats) with a cat face found"),
+                            (faces["test_cats"], "test cats with a cat face found"),
+                            (faces["test_dogs"], "real test dogs with a cat face found")):
+            out.append({"name": name, "value": round(value, 3), **common, **judge})
     for name, result in model["distances"].items():
         base = results["baselines"][name]
         for value, row in ((result["cats_to_dogs"]["kid_x1000"], "G(test cats) vs test dogs"),
