@@ -12,13 +12,18 @@ loss means and gradients are over the global batch already and kerasgan must
 not divide anything by a replica count (`kerasgan.backend.num_replicas()` is 1
 there). Each sample's computation is the same on 1 and 2 devices; only sums
 over the batch are reordered (two partial sums, then an all-reduce), which
-moves float32 results by a few ulps: observed differences are <= ~1e-6 on
-weights of scale ~0.1-1 (CycleGAN, through its instance norms), ~3e-8 for
-DCGAN. The tolerance, |diff| <= 1e-5 + 1e-4 |w| (the MirroredStrategy test's),
-leaves a 10x margin for other CPUs and XLA versions, while a real aggregation
-error fails it by orders of magnitude: the SGD step moves weights by >= 1e-2,
-so a loss halved by a replica count, per-device BatchNorm statistics or noise
-repeated on each device would differ by ~1e-3 or more.
+moves float32 results by a few ulps. The CycleGAN's instance norms over
+tiny feature maps amplify that. The step is plain SGD, linear in the
+gradient, so diff / moved is the gradient's relative difference: at most
+3.5e-5 in 12 local runs (absolute diffs <= 3e-6 on weights of scale ~0.1-1),
+but 2.7e-4 in one CI run (5.6e-5 on a weight the step moved by 0.20); DCGAN
+~1e-6. The tolerance, |diff| <= 1e-5 + 1e-4 |w| + 2e-3 moved, allows float
+reordering (the first two terms are the MirroredStrategy test's) and a
+relative gradient difference of 2e-3, 7x the worst seen. A real aggregation
+error still fails it: a loss halved by a replica count gives a relative 0.5
+(250x the tolerance), per-device BatchNorm statistics over 2 instead of 4
+images or noise repeated on each device change the gradient by far more
+than 2e-3, and the step moves weights by >= 1e-2.
 """
 
 import json
@@ -82,7 +87,7 @@ def test_data_parallel_step_matches_one_device(result, model):
     weights = r["weights"]
     assert max(w["moved"] for w in weights if "kernel" in w["path"]) > 1e-2
     for w in weights:
-        assert w["diff"] <= 1e-5 + 1e-4 * w["scale"], w
+        assert w["diff"] <= 1e-5 + 1e-4 * w["scale"] + 2e-3 * w["moved"], w
     for name, values in r["logs_single"].items():
         np.testing.assert_allclose(r["logs_multi"][name], values, rtol=1e-5, atol=1e-6,
                                    err_msg=name)
