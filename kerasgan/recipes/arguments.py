@@ -13,6 +13,13 @@ PRECISIONS = ("float32", "mixed_bfloat16", "mixed_float16")
 _NO_DATA = object()
 
 
+def _non_negative_int(text: str) -> int:
+    value = int(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 or more; received {value}")
+    return value
+
+
 def recipe_parser(description: str, *, out: str, epochs: int | None, batch_size: int,
                   data: Any = _NO_DATA, data_help: str = "folder of training images",
                   epochs_help: str = "total epochs",
@@ -71,7 +78,7 @@ def recipe_parser(description: str, *, out: str, epochs: int | None, batch_size:
     p.add_argument("--checkpoint-every", type=int, default=0, metavar="STEPS",
                    help="also back up the training state every this many steps "
                         "(default 0: at the end of each epoch only)")
-    p.add_argument("--average-last", type=int, default=0, metavar="K",
+    p.add_argument("--average-last", type=_non_negative_int, default=0, metavar="K",
                    help="at the end, set the generator(s) to their mean weights over the K "
                         "newest checkpoints (kept: K; use with --checkpoint-every; default 0: "
                         "the last weights)")

@@ -265,15 +265,15 @@ class RecipeRun:
             return None
         if len(found) < k:
             print(f"--average-last {k}: only {len(found)} checkpoints; averaging those.")
-        # The networks that produce images: a GAN's sampler (its EMA generator when
-        # it has one), a CycleGAN's two generators, or a single network's weights.
+        # The networks that produce images: a CycleGAN's two generators, a GAN's
+        # sampler (its EMA generator when it has one), or a single network's weights.
         networks = [n for n in ("generator_ab", "generator_ba") if _is_layer(model, n)]
         if not networks:
-            networks = (["ema_generator"] if _is_layer(model, "ema_generator") else
-                        ["generator"] if _is_layer(model, "generator") else None)
+            networks = ["sampler"] if _is_layer(model, "sampler") else None
         steps = sorted(step for step, _ in found)
         average_checkpoints(model, [path for _, path in reversed(found)], networks)
-        print(f"Averaged {', '.join(networks or ['the weights'])} over the checkpoints of steps "
+        names = [getattr(model, n).name for n in networks] if networks else ["the weights"]
+        print(f"Averaged {', '.join(names)} over the checkpoints of steps "
               f"{', '.join(map(str, steps))}.")
         return steps
 

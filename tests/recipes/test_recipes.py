@@ -241,3 +241,9 @@ def test_average_last_with_too_few_checkpoints_keeps_the_last_weights(tmp_path, 
     assert "0 checkpoint(s)" in capsys.readouterr().out
     for a, b in zip(before, gan.generator.get_weights()):
         np.testing.assert_array_equal(a, b)
+
+
+def test_negative_average_last_is_refused(capsys):
+    with pytest.raises(SystemExit):
+        recipes.parse_args(parser(), ["--average-last", "-1"])
+    assert "--average-last: must be 0 or more; received -1" in capsys.readouterr().err

@@ -161,8 +161,10 @@ def test_evaluate_end_to_end(evaluate, data, model_path, tmp_path, monkeypatch):
         assert all(p["crop"] == "center" and p["note"] for p in result["photos"])
         assert os.path.isfile(out / f"{label}_photos.png")
         # Noisy colour fields hold no cat face, translated or not.
-        assert result["cat_faces"] == {"translated_cats": 0.0, "translated_dogs": 0.0}
-    assert saved["cat_faces"]["test_cats"] == 0.0 and saved["cat_faces"]["test_dogs"] == 0.0
+        assert result["cat_faces"] == pytest.approx({"translated_cats": 0, "translated_dogs": 0})
+    assert saved["cat_faces"]["test_cats"] == pytest.approx(0)
+    assert saved["cat_faces"]["test_dogs"] == pytest.approx(0)
+    assert saved["cat_faces"]["detector"].startswith("OpenCV-haarcascade_frontalcatface")
     table = evaluate.markdown(saved)
     assert "| Classifier verdict | real | tiny | other |" in table
     assert "| Cat face found in | real | tiny | other |" in table
@@ -183,7 +185,7 @@ def test_cat_face_judge_is_skipped_without_opencv(evaluate, data, model_path, tm
     def no_opencv(*args, **kwargs):
         raise ImportError("Cannot find cat faces: OpenCV is not installed.")
 
-    monkeypatch.setattr(evaluate.metrics, "face_detected", no_opencv)
+    monkeypatch.setattr(evaluate.metrics, "face_detection_rate", no_opencv)
     out = tmp_path / "eval"
     report = evaluate.main([
         "--model", model_path, "--out", str(out), "--data-test", str(data / "test"),
@@ -205,4 +207,4 @@ def test_cat_face_judge_tells_real_cats_from_dogs(evaluate):
     cats = evaluate.load_images(os.path.join(ANIMAL_FACES, "cat"), 128, 40)
     dogs = evaluate.load_images(os.path.join(ANIMAL_FACES, "dog"), 128, 40)
     # On the full test set: 0.856 of cats, 0.238 of dogs.
-    assert evaluate.cat_face_rate(cats) > evaluate.cat_face_rate(dogs) + 0.3
+    assert evaluate.cat_face_rate(cats).value > evaluate.cat_face_rate(dogs).value + 0.3

@@ -64,7 +64,6 @@ DATA = os.path.join(HERE, "..", "..", "..", "shared", "data", "animal_faces")
 
 EXTRACTORS = ("imagenet", "inception-random", "domain-classifier")
 CLASSIFIER_FILE = "domain_classifier.keras"
-CAT_FACE_DETECTOR = "OpenCV-haarcascade_frontalcatface_extended,min0.5"
 FID_NOTE = ("FID is biased upwards at small sample counts (here {n} images per set): "
             "compare FIDs only at equal counts. KID is unbiased.")
 
@@ -134,9 +133,9 @@ def translate(model, images: np.ndarray, direction: str, batch_size: int = 16) -
 
 
 # ------------------------------------------------------------------ cycle error
-def cat_face_rate(images: np.ndarray) -> float:
+def cat_face_rate(images: np.ndarray) -> metrics.MetricResult:
     """Share of `images` in which OpenCV's cat-face cascade finds a face >= half the side."""
-    return float(metrics.face_detected(images, "cat", size=None, min_face=0.5).mean())
+    return metrics.face_detection_rate(images, "cat", size=None, min_face=0.5)
 
 
 def cycle_error(original: np.ndarray, reconstructed: np.ndarray) -> dict:
@@ -452,7 +451,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
 
 
 def evaluate_model(model, sets: dict, real_features: dict, extractors: dict, classifier,
-                   args, label: str) -> dict:
+                   args, label: str, cat_faces: bool = False) -> dict:
     """One translator's translations, grids, cycle error, classifier verdicts and distances."""
     fakes = {"fake_dogs": translate(model, sets["test_cats"], "a2b"),
              "fake_cats": translate(model, sets["test_dogs"], "b2a")}
@@ -476,9 +475,9 @@ def evaluate_model(model, sets: dict, real_features: dict, extractors: dict, cla
         result["classifier"] = {
             "translated_cats_classified_dog": share_dog(classifier, fakes["fake_dogs"]),
             "translated_dogs_classified_cat": 1.0 - share_dog(classifier, fakes["fake_cats"])}
-    if args.cat_faces:
-        result["cat_faces"] = {"translated_cats": cat_face_rate(fakes["fake_dogs"]),
-                               "translated_dogs": cat_face_rate(fakes["fake_cats"])}
+    if cat_faces:
+        result["cat_faces"] = {"translated_cats": cat_face_rate(fakes["fake_dogs"]).value,
+                               "translated_dogs": cat_face_rate(fakes["fake_cats"]).value}
     for name, ext in extractors.items():
         result["distances"][name] = {}
         for direction, (real, _, _, fake) in DIRECTIONS.items():
@@ -570,13 +569,12 @@ def main(argv: Sequence[str] | None = None) -> dict:
             "training": cache["info"]}
         report["notes"].append("The domain classifier was trained on the train split (which "
                                "includes the floor images), never on the test images.")
-    args.cat_faces = False
     if not args.no_cat_faces:
         try:
-            report["cat_faces"] = {"test_cats": cat_face_rate(test_cats),
-                                   "test_dogs": cat_face_rate(test_dogs),
-                                   "detector": CAT_FACE_DETECTOR}
-            args.cat_faces = True
+            cats_rate = cat_face_rate(test_cats)
+            report["cat_faces"] = {"test_cats": cats_rate.value,
+                                   "test_dogs": cat_face_rate(test_dogs).value,
+                                   "detector": cats_rate.extractor}
         except ImportError as e:
             report["cat_faces"] = {"skipped": str(e)}
             print(f"SKIPPING the cat-face detector: {e}", flush=True)
@@ -584,7 +582,8 @@ def main(argv: Sequence[str] | None = None) -> dict:
         print(f"Model {label} ({specs[label]})", flush=True)
         report["models"][label] = {
             "model": specs[label], "model_class": type(model).__name__,
-            **evaluate_model(model, sets, real_features, extractors, clf, args, label)}
+            **evaluate_model(model, sets, real_features, extractors, clf, args, label,
+                             cat_faces="detector" in report.get("cat_faces", {}))}
     report["seconds"] = time.time() - t0
     with open(os.path.join(args.out, "results.json"), "w") as f:
         json.dump(report, f, indent=2)
