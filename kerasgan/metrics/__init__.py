@@ -2,7 +2,9 @@
 
 FID, KID and IS work standalone or during `fit`; precision and recall
 (Kynkäänniemi et al. 2019) split quality from coverage; the thumbnail
-diversity ratio and the face detection rate need no learned features.
+diversity ratio and the face detection rate need no learned features; a
+COCO detector (`CocoCenterNet`, weights passed by path) judges which class a
+translation looks like.
 
 Images are uint8 `(N, H, W, C)` in [0, 255] (what `GAN.generate` returns),
 float arrays in [-1, 1], or a `tf.data.Dataset` / iterable of batches. Every
@@ -25,6 +27,7 @@ Nothing heavy (no InceptionV3) is built at import time.
 """
 
 from kerasgan.metrics.callback import FIDCallback
+from kerasgan.metrics.coco_judge import COCO_CLASSES, CocoCenterNet, coco_class_share
 from kerasgan.metrics.diversity import (ThumbnailFeatures, diversity_ratio,
                                         mean_pairwise_distance, thumbnail_diversity)
 from kerasgan.metrics.face_rate import face_detected, face_detection_rate
@@ -43,11 +46,11 @@ from kerasgan.metrics.precision_recall import (PrecisionRecall, knn_radii, preci
 from kerasgan.metrics.result import MetricResult
 
 __all__ = [
-    "FIDCallback", "FeatureExtractor", "FeatureStatistics", "InceptionClassifier",
+    "COCO_CLASSES", "CocoCenterNet", "FIDCallback", "FeatureExtractor", "FeatureStatistics", "InceptionClassifier",
     "InceptionFeatures", "MetricResult", "ModelFeatures", "RunningStatistics",
     "PrecisionRecall", "ThumbnailFeatures",
     "TinyFeatures", "WeightsNotFoundError", "compute_statistics", "diversity_ratio",
-    "extract_features", "face_detected", "face_detection_rate",
+    "coco_class_share", "extract_features", "face_detected", "face_detection_rate",
     "feature_statistics", "fid", "fid_from_features", "frechet_distance",
     "frechet_distance_from_features",
     "get_extractor", "imagenet_weights_path", "inception_score",

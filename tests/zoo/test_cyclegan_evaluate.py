@@ -10,10 +10,19 @@ import pytest
 from PIL import Image
 
 import kerasgan
+import tfjs_testing
 
 SCRIPT = os.path.join(os.path.dirname(__file__), "..", "..", "zoo", "cyclegan_cats2dogs",
                       "evaluate.py")
 SIZE, SAMPLES, PER_FOLDER = 32, 4, 12
+
+
+def _publish():
+    path = os.path.join(os.path.dirname(SCRIPT), "publish.py")
+    spec = importlib.util.spec_from_file_location("cyclegan_cats2dogs_publish", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 @pytest.fixture(scope="module")
@@ -113,6 +122,7 @@ def test_evaluate_end_to_end(evaluate, data, model_path, tmp_path, monkeypatch):
         "--photos", str(data / "test" / "cat"), "--photo-count", "2",
         "--extractor", "domain-classifier", "--extractor", "imagenet",
         "--classifier-epochs", "2", "--classifier-batch-size", "4", "--classifier-size", "32",
+        "--coco-detector", tfjs_testing.stand_in_centernet(str(tmp_path / "coco")),
     ])
     with open(out / "results.json") as f:
         saved = json.load(f)
@@ -165,7 +175,20 @@ def test_evaluate_end_to_end(evaluate, data, model_path, tmp_path, monkeypatch):
     assert saved["cat_faces"]["test_cats"] == pytest.approx(0)
     assert saved["cat_faces"]["test_dogs"] == pytest.approx(0)
     assert saved["cat_faces"]["detector"].startswith("OpenCV-haarcascade_frontalcatface")
+    # The stand-in COCO detector calls reddish images cats and bluish ones dogs.
+    assert saved["coco"]["test_cats_called_dog"] == pytest.approx(0)
+    assert saved["coco"]["test_dogs_called_dog"] == pytest.approx(1)
+    assert set(saved["coco"]["sha256"]) == {"model.json", "group1-shard1of1.bin"}
+    for label in ("tiny", "other"):
+        for key in ("translated_cats_called_dog", "translated_dogs_called_cat"):
+            assert 0.0 <= saved["models"][label]["coco"][key] <= 1.0
+    entries = {e["name"]: e for e in _publish().metrics_from(saved, "tiny")}
+    assert entries["test cats called dog by a COCO detector"]["value"] == pytest.approx(0)
+    assert entries["G(test cats) called dog by a COCO detector"]["value"] == pytest.approx(
+        saved["models"]["tiny"]["coco"]["translated_cats_called_dog"], abs=5e-4)
+    assert "--coco-detector" in entries["real test dogs called dog by a COCO detector"]["command"]
     table = evaluate.markdown(saved)
+    assert "| COCO detector verdict | real | tiny | other |" in table
     assert "| Classifier verdict | real | tiny | other |" in table
     assert "| Cat face found in | real | tiny | other |" in table
 
@@ -195,6 +218,8 @@ def test_cat_face_judge_is_skipped_without_opencv(evaluate, data, model_path, tm
     assert "OpenCV is not installed" in report["cat_faces"]["skipped"]
     assert "cat_faces" not in report["models"]["tiny_cyclegan"]
     assert "Cat-face detector skipped: Cannot find cat faces" in evaluate.markdown(report)
+    assert "COCO detector skipped: no --coco-detector" in evaluate.markdown(report)
+    assert "coco" not in report["models"]["tiny_cyclegan"]
 
 
 ANIMAL_FACES = os.path.join(os.path.dirname(__file__), "..", "..", "..", "shared", "data",

