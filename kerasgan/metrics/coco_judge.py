@@ -20,7 +20,6 @@ print(kerasgan.metrics.coco_class_share(fake_dogs, "dog", ("cat", "dog"), judge)
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 from typing import Sequence
@@ -54,14 +53,6 @@ def coco_class_index(name: str) -> int:
     return COCO_CLASSES.index(name)
 
 
-def _sha256(path: str) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 class CocoCenterNet:
     """A COCO CenterNet detector in TensorFlow.js format, scoring classes per image.
 
@@ -81,6 +72,7 @@ class CocoCenterNet:
     def __init__(self, path: str, input_size: int = 512, input_name: str = CENTERNET_INPUT,
                  heatmap_name: str = CENTERNET_HEATMAPS):
         from kerasgan.utils.tfjs_graph import TfjsGraphModel
+        from kerasgan.zoo.checksum import sha256_file
 
         self.model = TfjsGraphModel(path, inputs=[input_name], outputs=[heatmap_name])
         self.input_size = int(input_size)
@@ -88,7 +80,7 @@ class CocoCenterNet:
         with open(path, encoding="utf-8") as f:
             manifest = json.load(f)["weightsManifest"]
         files = [path] + [os.path.join(folder, p) for group in manifest for p in group["paths"]]
-        self.sha256 = {os.path.basename(f): _sha256(f) for f in files}
+        self.sha256 = {os.path.basename(f): sha256_file(f) for f in files}
         self.name = f"COCO-CenterNet@{self.input_size}px"
 
     def heatmap_peaks(self, images: ImageData, batch_size: int = 8,

@@ -356,10 +356,21 @@ def translate_photos(model, folder: str, count: int, tile: int = 224):
 
 
 # ------------------------------------------------------------------ report
+def _verdict_table(report: dict, title: str, key: str, rows: list) -> list[str]:
+    """A judge's table: `rows` of (label, value on real images, per-model result key or None)."""
+    labels = list(report["models"])
+    lines = [f"| {title} | real | " + " | ".join(labels) + " |",
+             "|---|---|" + "---|" * len(labels)]
+    for label, real, model_key in rows:
+        cells = [f"{report['models'][m][key][model_key]:.3f}" if model_key else ""
+                 for m in labels]
+        lines.append(f"| {label} | {real:.3f} | " + " | ".join(cells) + " |")
+    return lines + [""]
+
+
 def markdown(report: dict) -> str:
     """The model card's tables of a results dict: one column per model."""
     labels = list(report["models"])
-    head = "| | " + " | ".join(labels) + " |"
     rule = "|---|" + "---|" * len(labels)
     counts = report["counts"]
     lines = [f"Test set: {counts['test_cats']} cats, {counts['test_dogs']} dogs at "
@@ -368,49 +379,34 @@ def markdown(report: dict) -> str:
     if clf:
         lines += [f"Domain classifier (trained on the train split): accuracy on the real test "
                   f"faces {clf['test_accuracy']:.3f} (cats {clf['test_accuracy_cats']:.3f}, "
-                  f"dogs {clf['test_accuracy_dogs']:.3f}).", "",
-                  "| Classifier verdict | real | " + " | ".join(labels) + " |",
-                  "|---|---|" + "---|" * len(labels),
-                  "| test cats called dog: untranslated / translated | "
-                  f"{clf['untranslated_cats_classified_dog']:.3f} | " + " | ".join(
-                      f"{report['models'][m]['classifier']['translated_cats_classified_dog']:.3f}"
-                      for m in labels) + " |",
-                  f"| real test dogs called dog | {clf['test_accuracy_dogs']:.3f} |"
-                  + " |" * len(labels),
-                  "| test dogs called cat: untranslated / translated | "
-                  f"{clf['untranslated_dogs_classified_cat']:.3f} | " + " | ".join(
-                      f"{report['models'][m]['classifier']['translated_dogs_classified_cat']:.3f}"
-                      for m in labels) + " |", ""]
+                  f"dogs {clf['test_accuracy_dogs']:.3f}).", ""]
+        lines += _verdict_table(report, "Classifier verdict", "classifier", [
+            ("test cats called dog: untranslated / translated",
+             clf["untranslated_cats_classified_dog"], "translated_cats_classified_dog"),
+            ("real test dogs called dog", clf["test_accuracy_dogs"], None),
+            ("test dogs called cat: untranslated / translated",
+             clf["untranslated_dogs_classified_cat"], "translated_dogs_classified_cat")])
     faces = report.get("cat_faces")
     if faces and "skipped" not in faces:
         lines += ["Outside judge: OpenCV's frontal cat-face cascade (faces at least half the "
-                  "image side).", "",
-                  "| Cat face found in | real | " + " | ".join(labels) + " |",
-                  "|---|---|" + "---|" * len(labels),
-                  f"| test cats: untranslated / translated to dogs | {faces['test_cats']:.3f} | "
-                  + " | ".join(f"{report['models'][m]['cat_faces']['translated_cats']:.3f}"
-                               for m in labels) + " |",
-                  f"| test dogs: untranslated / translated to cats | {faces['test_dogs']:.3f} | "
-                  + " | ".join(f"{report['models'][m]['cat_faces']['translated_dogs']:.3f}"
-                               for m in labels) + " |", ""]
+                  "image side).", ""]
+        lines += _verdict_table(report, "Cat face found in", "cat_faces", [
+            ("test cats: untranslated / translated to dogs", faces["test_cats"],
+             "translated_cats"),
+            ("test dogs: untranslated / translated to cats", faces["test_dogs"],
+             "translated_dogs")])
     elif faces:
         lines += [f"Cat-face detector skipped: {faces['skipped']}", ""]
     coco = report.get("coco")
     if coco and "skipped" not in coco:
         lines += [f"Outside judge: a COCO-trained detector ({coco['detector']}); of its cat and "
-                  "dog heatmap peaks, which is higher.", "",
-                  "| COCO detector verdict | real | " + " | ".join(labels) + " |",
-                  "|---|---|" + "---|" * len(labels),
-                  "| test cats called dog: untranslated / translated | "
-                  f"{coco['test_cats_called_dog']:.3f} | " + " | ".join(
-                      f"{report['models'][m]['coco']['translated_cats_called_dog']:.3f}"
-                      for m in labels) + " |",
-                  f"| real test dogs called dog | {coco['test_dogs_called_dog']:.3f} |"
-                  + " |" * len(labels),
-                  "| test dogs called cat: untranslated / translated | "
-                  f"{1.0 - coco['test_dogs_called_dog']:.3f} | " + " | ".join(
-                      f"{report['models'][m]['coco']['translated_dogs_called_cat']:.3f}"
-                      for m in labels) + " |", ""]
+                  "dog heatmap peaks, which is higher.", ""]
+        lines += _verdict_table(report, "COCO detector verdict", "coco", [
+            ("test cats called dog: untranslated / translated", coco["test_cats_called_dog"],
+             "translated_cats_called_dog"),
+            ("real test dogs called dog", coco["test_dogs_called_dog"], None),
+            ("test dogs called cat: untranslated / translated",
+             1.0 - coco["test_dogs_called_dog"], "translated_dogs_called_cat")])
     elif coco:
         lines += [f"COCO detector skipped: {coco['skipped']}", ""]
     lines += ["| Cycle MAE (0-255) / PSNR (dB) | " + " | ".join(labels) + " |", rule]
