@@ -181,12 +181,18 @@ class RecipeRun:
                   verbose=2, callbacks=[
                       *before, *callbacks, timer,
                       keras.callbacks.CSVLogger(self.path(log), append=True)])
+        stopped = any(getattr(c, "stopped", False) for c in before)
+        for callback in before:  # keep the steps since the last checkpoint
+            if stopped and isinstance(callback, ResumableBackup):
+                saved = callback.save_now()
+                if saved:
+                    print(f"TimeLimit: checkpointed step {callback.global_step} in {saved}.")
         record = {"epochs": epochs, "initial_epoch": initial_epoch,
                   "steps_per_epoch": steps_per_epoch, "batch_size": args.batch_size,
                   "precision": args.precision, "backend": keras.backend.backend(),
                   "pipeline": resolve_pipeline(args.pipeline),
                   "device": _device(), "seconds_this_session": round(time.time() - start, 2),
-                  "stopped_by_time_limit": any(getattr(c, "stopped", False) for c in before),
+                  "stopped_by_time_limit": stopped,
                   **timer.summary()}
         if planned_steps and record["sec_per_step"]:
             record.update(planned_steps=planned_steps,

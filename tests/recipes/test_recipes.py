@@ -247,3 +247,36 @@ def test_negative_average_last_is_refused(capsys):
     with pytest.raises(SystemExit):
         recipes.parse_args(parser(), ["--average-last", "-1"])
     assert "--average-last: must be 0 or more; received -1" in capsys.readouterr().err
+
+
+def test_a_time_limit_stop_keeps_the_steps_since_the_last_checkpoint(tmp_path, capsys):
+    tf = pytest.importorskip("tensorflow")
+    images = np.random.default_rng(0).uniform(-1, 1, (8, 16, 16, 3)).astype("float32")
+
+    def stream():
+        return tf.data.Dataset.from_tensor_slices(images).batch(2).repeat()
+
+    def tiny_gan():
+        gan = kerasgan.models.DCGAN(image_size=16, latent_dim=4, generator_width=4,
+                                    discriminator_width=4, seed=0)
+        gan.compile()
+        return gan
+
+    args = args_for(tmp_path, "--epochs", "2", "--checkpoint-every", "100",
+                    "--time-limit", "60")
+    run = recipes.RecipeRun("tiny", args, recipe="zoo/tiny/train.py")
+    run.start = time.time() - 61  # the budget is spent: the first step ends training
+    record = run.fit(tiny_gan(), stream, steps_per_epoch=4)
+    assert record["stopped_by_time_limit"] is True
+    assert "TimeLimit: checkpointed step 1" in capsys.readouterr().out
+    backup = kerasgan.callbacks.ResumableBackup(run.backup_dir)
+    assert backup.initial_step == 1 and backup.initial_epoch == 0
+    assert backup.initial_batch == 1  # mid-epoch: the next run starts at the second batch
+
+    # The next sitting continues from there and ends the run; nothing is saved twice.
+    again = recipes.RecipeRun("tiny", args_for(tmp_path, "--epochs", "2", "--checkpoint-every",
+                                               "100", "--resume"), recipe="zoo/tiny/train.py")
+    record = again.fit(tiny_gan(), stream, steps_per_epoch=4)
+    assert record["stopped_by_time_limit"] is False
+    assert kerasgan.callbacks.ResumableBackup(run.backup_dir).initial_step == 8
+    assert "TimeLimit: checkpointed" not in capsys.readouterr().out

@@ -375,6 +375,26 @@ class ResumableBackup(keras.callbacks.Callback):
             self.delete()
 
     # --------------------------------------------------------------- save
+    def save_now(self) -> str | None:
+        """Checkpoints the current state after `fit` returned, e.g. when a time limit
+        stopped it between checkpoints (a stop by another callback writes none).
+
+        Returns:
+            The new checkpoint's path, or None when the newest checkpoint
+            already holds this step (or no step has run).
+
+        Example:
+        ```python
+        gan.fit(stream, epochs=10, callbacks=[backup, TimeLimit(600)])
+        backup.save_now()  # the steps since the last checkpoint are kept
+        ```
+        """
+        if self.model is None or self.global_step == (self._last_saved_step or 0):
+            return None
+        if self.batch >= self._steps_per_epoch:  # stopped right at an epoch's end
+            self.epoch, self.batch = self.epoch + 1, 0
+        return self._save()
+
     def _save(self) -> str:
         """Writes a checkpoint of the current state atomically; returns its path."""
         model = self.model
