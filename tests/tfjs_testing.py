@@ -30,7 +30,7 @@ def placeholder(name, shape):
 
 
 def fused(name, op, inputs, ops, **attrs):
-    """A TensorFlow.js fused node: op in `_FusedConv2D`, `FusedDepthwiseConv2dNative`, `_FusedMatMul`."""
+    """A TensorFlow.js fused node (`_FusedConv2D`, `FusedDepthwiseConv2dNative`, `_FusedMatMul`)."""
     attr = {"T": {"type": "DT_FLOAT"}, "num_args": {"i": str(len(inputs) - 2)},
             "fused_ops": {"list": {"s": [_b64(o) for o in ops]}}}
     if op != "_FusedMatMul":

@@ -46,7 +46,8 @@ from kerasgan.metrics.precision_recall import (PrecisionRecall, knn_radii, preci
 from kerasgan.metrics.result import MetricResult
 
 __all__ = [
-    "COCO_CLASSES", "CocoCenterNet", "FIDCallback", "FeatureExtractor", "FeatureStatistics", "InceptionClassifier",
+    "COCO_CLASSES", "CocoCenterNet", "FIDCallback", "FeatureExtractor", "FeatureStatistics",
+    "InceptionClassifier",
     "InceptionFeatures", "MetricResult", "ModelFeatures", "RunningStatistics",
     "PrecisionRecall", "ThumbnailFeatures",
     "TinyFeatures", "WeightsNotFoundError", "compute_statistics", "diversity_ratio",

@@ -20,7 +20,6 @@ print(kerasgan.metrics.coco_class_share(fake_dogs, "dog", ("cat", "dog"), judge)
 
 from __future__ import annotations
 
-import json
 import os
 from typing import Sequence
 
@@ -76,11 +75,7 @@ class CocoCenterNet:
 
         self.model = TfjsGraphModel(path, inputs=[input_name], outputs=[heatmap_name])
         self.input_size = int(input_size)
-        folder = os.path.dirname(os.path.abspath(path))
-        with open(path, encoding="utf-8") as f:
-            manifest = json.load(f)["weightsManifest"]
-        files = [path] + [os.path.join(folder, p) for group in manifest for p in group["paths"]]
-        self.sha256 = {os.path.basename(f): sha256_file(f) for f in files}
+        self.sha256 = {os.path.basename(f): sha256_file(f) for f in self.model.files}
         self.name = f"COCO-CenterNet@{self.input_size}px"
 
     def heatmap_peaks(self, images: ImageData, batch_size: int = 8,

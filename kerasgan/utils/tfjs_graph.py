@@ -49,6 +49,24 @@ def _read_json(path: str) -> dict:
     return spec
 
 
+def _numpy_dtype(name: str) -> np.dtype:
+    return np.dtype(bool if name == "bool" else name)
+
+
+def _read_shards(shards: list[str]) -> bytes:
+    chunks = []
+    for shard in shards:
+        with open(shard, "rb") as f:
+            chunks.append(f.read())
+    return b"".join(chunks)
+
+
+def shard_paths(path: str, manifest: list) -> list[str]:
+    """The weight shard files a model.json's `weightsManifest` names, next to it."""
+    folder = os.path.dirname(os.path.abspath(path))
+    return [os.path.join(folder, p) for group in manifest for p in group["paths"]]
+
+
 def read_weights(path: str, manifest: list) -> dict[str, np.ndarray]:
     """The weights a TensorFlow.js manifest describes, de-quantized, by name.
 
@@ -63,24 +81,22 @@ def read_weights(path: str, manifest: list) -> dict[str, np.ndarray]:
         ValueError: A shard is shorter or longer than the manifest says, or a
             dtype is unsupported.
     """
-    folder = os.path.dirname(os.path.abspath(path))
     weights = {}
     for group in manifest:
-        shards = [os.path.join(folder, p) for p in group["paths"]]
+        shards = shard_paths(path, [group])
         missing = [s for s in shards if not os.path.isfile(s)]
         if missing:
             raise FileNotFoundError(f"Weight shard(s) {missing} of {path!r} are missing.")
-        buffer = b"".join(open(s, "rb").read() for s in shards)
+        buffer = _read_shards(shards)
         offset = 0
         for w in group["weights"]:
             shape = [int(d) for d in w["shape"]]
             count = int(np.prod(shape)) if shape else 1
             q = w.get("quantization")
-            stored = np.dtype(_QUANTIZED[q["dtype"]] if q and q["dtype"] in _QUANTIZED
-                              else w["dtype"] if w["dtype"] != "bool" else np.bool_)
             if q and q["dtype"] not in _QUANTIZED:
                 raise ValueError(f"Weight {w['name']!r} uses quantization {q['dtype']!r}; "
                                  f"supported: {sorted(_QUANTIZED)}.")
+            stored = np.dtype(_QUANTIZED[q["dtype"]]) if q else _numpy_dtype(w["dtype"])
             size = count * stored.itemsize
             if offset + size > len(buffer):
                 raise ValueError(f"The weight shards {group['paths']} of {path!r} hold "
@@ -90,8 +106,7 @@ def read_weights(path: str, manifest: list) -> dict[str, np.ndarray]:
             offset += size
             if q and q["dtype"] in ("uint8", "uint16"):
                 value = value.astype("float32") * q["scale"] + q["min"]
-            weights[w["name"]] = value.astype(w["dtype"] if w["dtype"] != "bool" else bool
-                                              ).reshape(shape)
+            weights[w["name"]] = value.astype(_numpy_dtype(w["dtype"])).reshape(shape)
         if offset != len(buffer):
             raise ValueError(f"The weight shards {group['paths']} of {path!r} hold "
                              f"{len(buffer)} bytes; the manifest describes {offset}: "
@@ -167,6 +182,10 @@ def _tensor_name(name: str) -> str:
     return name if ":" in name else name + ":0"
 
 
+def _signature_names(signature: dict, key: str) -> list[str]:
+    return [v.get("name", k) for k, v in signature.get(key, {}).items()]
+
+
 class TfjsGraphModel:
     """A TensorFlow.js graph model, callable on numpy arrays through TensorFlow.
 
@@ -174,6 +193,9 @@ class TfjsGraphModel:
         path: The model's `model.json` (weight shards next to it).
         inputs: Input tensor names; default: the model's signature.
         outputs: Output tensor names; default: the model's signature.
+
+    Attributes:
+        files: The model.json and its weight shards (to checksum or copy).
 
     Example:
     ```python
@@ -191,6 +213,7 @@ class TfjsGraphModel:
         tf = require_tensorflow("kerasgan.utils.tfjs_graph (TensorFlow.js graph models)")
         spec = _read_json(path)
         self.path = path
+        self.files = [path, *shard_paths(path, spec["weightsManifest"])]
         self.signature = spec.get("signature") or spec.get("userDefinedMetadata", {}).get(
             "signature") or {}
         graph_def = json_format.ParseDict(spec["modelTopology"], tf.compat.v1.GraphDef(),
@@ -201,10 +224,8 @@ class TfjsGraphModel:
                 raise ValueError(f"Weight {name!r} of {path!r} matches no node of its graph.")
             by_name[name].attr["value"].tensor.CopyFrom(tf.make_tensor_proto(value))
         unfuse(graph_def)
-        self.input_names = list(inputs or [v.get("name", k) for k, v in
-                                           self.signature.get("inputs", {}).items()])
-        self.output_names = list(outputs or [v.get("name", k) for k, v in
-                                             self.signature.get("outputs", {}).items()])
+        self.input_names = list(inputs or _signature_names(self.signature, "inputs"))
+        self.output_names = list(outputs or _signature_names(self.signature, "outputs"))
         if not self.input_names or not self.output_names:
             raise ValueError(f"{path!r} has no signature: pass inputs= and outputs= "
                              f"(tensor names).")

@@ -73,6 +73,8 @@ def test_bad_inputs_are_named(judge, tmp_path):
         metrics.coco_class_share(_images((0, 0, 0), 1, 0), "wolf", ("cat", "wolf"), judge)
     with pytest.raises(ValueError, match="must be one of"):
         metrics.coco_class_share(_images((0, 0, 0), 1, 0), "dog", ("cat", "horse"), judge)
+    with pytest.raises(ValueError, match="input is empty"):
+        metrics.coco_class_share(np.zeros((0, 8, 8, 3), "uint8"), "dog", ("cat", "dog"), judge)
     with pytest.raises(ValueError, match="two different classes"):
         metrics.coco_class_share(_images((0, 0, 0), 1, 0), "dog", ("dog", "dog"), judge)
     with pytest.raises(ValueError, match="RGBA"):

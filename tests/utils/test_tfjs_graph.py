@@ -126,3 +126,44 @@ def test_unsupported_fusion_is_named(tmp_path):
                        ["x"], ["y"])
     with pytest.raises(NotImplementedError, match="Swish"):
         TfjsGraphModel(path)
+
+
+def _one_conv(tmp_path, **write_kwargs):
+    nodes = [tj.placeholder("x", (-1, 4, 4, 1)), tj.const("w"), tj.const("b"),
+             tj.fused("y", "_FusedConv2D", ["x", "w", "b"], ["BiasAdd", "Relu"])]
+    weights = {"w": np.ones((1, 1, 1, 1), "float32"), "b": np.zeros(1, "float32")}
+    return tj.write(str(tmp_path / "m"), nodes, weights, ["x"], ["y"], **write_kwargs)[0]
+
+
+def _edit(path, change):
+    with open(path) as f:
+        spec = json.load(f)
+    change(spec)
+    with open(path, "w") as f:
+        json.dump(spec, f)
+
+
+def test_unsupported_quantization_is_named(tmp_path):
+    path = _one_conv(tmp_path)
+    _edit(path, lambda spec: spec["weightsManifest"][0]["weights"][0].update(
+        quantization={"dtype": "int4", "original_dtype": "float32"}))
+    with pytest.raises(ValueError, match="quantization 'int4'"):
+        TfjsGraphModel(path)
+
+
+def test_a_weight_without_its_node_is_named(tmp_path):
+    path = _one_conv(tmp_path)
+    _edit(path, lambda spec: spec["weightsManifest"][0]["weights"][0].update(name="ghost"))
+    with pytest.raises(ValueError, match="'ghost'.*matches no node"):
+        TfjsGraphModel(path)
+
+
+def test_a_model_without_signature_needs_tensor_names(tmp_path):
+    path = _one_conv(tmp_path)
+    _edit(path, lambda spec: spec.pop("signature"))
+    with pytest.raises(ValueError, match="has no signature"):
+        TfjsGraphModel(path)
+    model = TfjsGraphModel(path, inputs=["x"], outputs=["y"])
+    (y,) = model(np.full((1, 4, 4, 1), -2.0, "float32"))
+    np.testing.assert_allclose(y, np.zeros((1, 4, 4, 1)), atol=1e-6)  # Relu of a negative
+    assert model.files == [path, os.path.join(os.path.dirname(path), "group1-shard1of1.bin")]
