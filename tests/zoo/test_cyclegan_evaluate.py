@@ -178,6 +178,7 @@ def test_evaluate_end_to_end(evaluate, data, model_path, tmp_path, monkeypatch):
     # The stand-in COCO detector calls reddish images cats and bluish ones dogs.
     assert saved["coco"]["test_cats_called_dog"] == pytest.approx(0)
     assert saved["coco"]["test_dogs_called_dog"] == pytest.approx(1)
+    assert saved["coco"]["test_dogs_called_cat"] == pytest.approx(0)
     assert set(saved["coco"]["sha256"]) == {"model.json", "group1-shard1of1.bin"}
     for label in ("tiny", "other"):
         for key in ("translated_cats_called_dog", "translated_dogs_called_cat"):

@@ -68,7 +68,8 @@ def metrics_from(results: dict, label: str) -> list:
                  if "centernet.json" in coco["sha256"] else coco["detector"]}
         for value, name in ((model["coco"]["translated_cats_called_dog"],
                              "G(test cats) called dog by a COCO detector"),
-                            (coco["test_cats_called_dog"], "test cats called dog by a COCO detector"),
+                            (coco["test_cats_called_dog"],
+                             "test cats called dog by a COCO detector"),
                             (coco["test_dogs_called_dog"],
                              "real test dogs called dog by a COCO detector"),
                             (model["coco"]["translated_dogs_called_cat"],
