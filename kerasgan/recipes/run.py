@@ -182,11 +182,11 @@ class RecipeRun:
                       *before, *callbacks, timer,
                       keras.callbacks.CSVLogger(self.path(log), append=True)])
         stopped = any(getattr(c, "stopped", False) for c in before)
-        for callback in before:  # keep the steps since the last checkpoint
-            if stopped and isinstance(callback, ResumableBackup):
-                saved = callback.save_now()
-                if saved:
-                    print(f"TimeLimit: checkpointed step {callback.global_step} in {saved}.")
+        backups = [c for c in before if isinstance(c, ResumableBackup)] if stopped else []
+        for backup_callback in backups:  # keep the steps since the last checkpoint
+            saved = backup_callback.save_now()
+            if saved:
+                print(f"TimeLimit: checkpointed step {backup_callback.global_step} in {saved}.")
         record = {"epochs": epochs, "initial_epoch": initial_epoch,
                   "steps_per_epoch": steps_per_epoch, "batch_size": args.batch_size,
                   "precision": args.precision, "backend": keras.backend.backend(),
