@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 import time
+import traceback
 
 import keras
 import numpy as np
@@ -281,6 +282,16 @@ def test_resumable_dataset_starts_the_stream_at_a_step():
     assert full[:5] != full[5:10]  # each repetition reshuffled
     assert batches(stream, 12) == full  # ... yet every iterator yields the same sequence
     assert batches(resumable_dataset(make_stream, start_step=7), 5) == full[7:12]
+    # make_stream() runs as written, not rewritten by AutoGraph (which warned
+    # about every os.walk/os.path call of a folder-listing make_stream).
+    where = []
+
+    def listing_stream():
+        where.extend(frame.filename for frame in traceback.extract_stack())
+        return make_stream()
+
+    assert batches(resumable_dataset(listing_stream), 12) == full
+    assert where and not any("autograph_generated" in name for name in where), where
     # A dataset object is skipped too (its reshuffling state is shared between
     # its iterators: this is its first).
     assert batches(resumable_dataset(make_stream(), start_step=7), 5) == full[7:12]

@@ -188,8 +188,11 @@ def resumable_dataset(source: Callable[..., Any] | Any, start_step: int = 0,
         stream, offset = source, start_step
     elif kind == "stream":
         _require_infinite(_require_dataset(made, "make_stream()"), "make_stream()")
+        # Each iterator of the stream rebuilds the pipeline (fresh shuffle state).
+        # make_stream() takes no tensor, so it is traced as plain Python: AutoGraph
+        # would only convert (and warn about) its file listing and such.
         stream = tf.data.Dataset.from_tensors(tf.constant(0, tf.int64)).flat_map(
-            lambda _: source())
+            tf.autograph.experimental.do_not_convert(lambda _: source()))
         offset = start_step
     else:
         if steps_per_epoch is None:
