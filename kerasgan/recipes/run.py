@@ -182,11 +182,12 @@ class RecipeRun:
                       *before, *callbacks, timer,
                       keras.callbacks.CSVLogger(self.path(log), append=True)])
         stopped = any(getattr(c, "stopped", False) for c in before)
-        backups = [c for c in before if isinstance(c, ResumableBackup)] if stopped else []
-        for backup_callback in backups:  # keep the steps since the last checkpoint
-            saved = backup_callback.save_now()
-            if saved:
-                print(f"TimeLimit: checkpointed step {backup_callback.global_step} in {saved}.")
+        for backup_callback in before:  # a stop keeps the steps since the last checkpoint
+            if stopped and isinstance(backup_callback, ResumableBackup):
+                saved = backup_callback.save_now()
+                if saved:
+                    print(f"TimeLimit: checkpointed step {backup_callback.global_step} "
+                          f"in {saved}.")
         record = {"epochs": epochs, "initial_epoch": initial_epoch,
                   "steps_per_epoch": steps_per_epoch, "batch_size": args.batch_size,
                   "precision": args.precision, "backend": keras.backend.backend(),
