@@ -105,6 +105,10 @@ def build_parser() -> argparse.ArgumentParser:
                         "centre square when none is found) and blends it back; 'whole' "
                         "for inputs that already are face crops; 'none' translates the "
                         "image as it is, at its own size")
+    p.add_argument("--blend", choices=("seamless", "feather"), default="seamless",
+                   help="how a 'face' or 'center' square goes back into the photo: "
+                        "'seamless' (default; the translation's shapes, its colours meeting "
+                        "the photo's at the border) or 'feather' (its own colours, faded in)")
     p.add_argument("--output-dir", metavar="DIR", required=True, help="output folder")
 
     p = sub.add_parser("upscale", help="super-resolve images",
@@ -376,7 +380,7 @@ def _translate(model, image, args, path: str):
             raise CLIError(f"{type(model).__name__} cannot frame photos; drop --crop.")
         return model.translate(image[None], direction=args.direction)
     result = model.translate_photo(image, direction=args.direction, crop=args.crop,
-                                   warn=False)
+                                   warn=False, blend=args.blend)
     if result.note:
         print(f"{path}: {result.note}.", file=sys.stderr)
     return result.image

@@ -337,7 +337,7 @@ class CycleGAN(AdversarialModel):
         return np.concatenate(out, axis=0)
 
     def translate(self, images, direction: str = "a2b", batch_size: int = 8,
-                  crop: str | None = None):
+                  crop: str | None = None, blend: str = "seamless"):
         """Translates uint8 images of any size between the two domains.
 
         Args:
@@ -355,6 +355,10 @@ class CycleGAN(AdversarialModel):
                   domain's animal (`domains`; OpenCV's cat-face detector, from
                   `pip install "kerasgan[faces]"`). Where no face is found or no
                   detector can run, the centre square, with one warning line.
+            blend: How `"center"` and `"face"` squares go back into the photo:
+                `"seamless"` (gradient domain: no visible square, the
+                translation's colours meet the photo's at its border) or
+                `"feather"` (the translation's own colours, faded in).
 
         Returns:
             uint8 images of the same shape as the input (a list for a list).
@@ -375,11 +379,12 @@ class CycleGAN(AdversarialModel):
         if not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
             raise ValueError(f"batch_size must be a positive integer; received {batch_size!r}.")
         if isinstance(images, (list, tuple)):
-            return [self.translate(image, direction, batch_size, crop) for image in images]
+            return [self.translate(image, direction, batch_size, crop, blend) for image in images]
         array = self._as_uint8_array(images)
         if crop != "none":
             batch = array[None] if array.ndim == 3 else array
-            out = [self.translate_photo(image, direction, crop).image for image in batch]
+            out = [self.translate_photo(image, direction, crop, blend=blend).image
+                   for image in batch]
             out = np.stack(out) if out else batch.copy()
             return out[0] if array.ndim == 3 else out
         if array.ndim == 3:
@@ -389,7 +394,7 @@ class CycleGAN(AdversarialModel):
         return self._translate_batch(net, array, batch_size)
 
     def translate_photo(self, photo, direction: str = "a2b", crop: str | None = None,
-                        warn: bool = True):
+                        warn: bool = True, blend: str = "seamless"):
         """Translates one photo and says how it was framed.
 
         Args:
@@ -397,6 +402,7 @@ class CycleGAN(AdversarialModel):
             direction: `"a2b"` or `"b2a"`.
             crop: As in `translate` (default: the model's `crop`).
             warn: Log `.note` as a warning.
+            blend: As in `translate`.
 
         Returns:
             A `kerasgan.photos.PhotoTranslation`: the translated photo
@@ -412,7 +418,8 @@ class CycleGAN(AdversarialModel):
         if self.domains is not None:
             subject = self.domains[0 if direction == "a2b" else 1]
         result = translate_photo(lambda x: self._translate_batch(net, x, 1), photo,
-                                 self.image_size, self.crop if crop is None else crop, subject)
+                                 self.image_size, self.crop if crop is None else crop, subject,
+                                 blend)
         if result.note and warn:
             logger.warning("%s.", result.note[:1].upper() + result.note[1:])
         return result

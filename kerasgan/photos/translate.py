@@ -7,6 +7,7 @@ from typing import Callable
 
 import numpy as np
 
+from kerasgan.photos.blending import BLEND_MODES, seamless_paste
 from kerasgan.photos.detect import detector_unavailable_reason, find_animal_face
 from kerasgan.photos.framing import (CROP_MODES, Square, _resize, center_square, face_square,
                                      paste, resize_square, resize_whole)
@@ -32,7 +33,7 @@ class PhotoTranslation:
 
 def translate_photo(translate: Callable[[np.ndarray], np.ndarray], photo: np.ndarray,
                     size: int, crop: str = "face",
-                    subject: str | None = None) -> PhotoTranslation:
+                    subject: str | None = None, blend: str = "seamless") -> PhotoTranslation:
     """Translates one photo with a model trained on framed `size` x `size` subjects.
 
     Args:
@@ -46,6 +47,10 @@ def translate_photo(translate: Callable[[np.ndarray], np.ndarray], photo: np.nda
             the `subject`'s face, or the centre square when no face is found
             or no detector can run; `note` then says which).
         subject: The animal whose face "face" looks for (e.g. "cat").
+        blend: How a translated square ("center", "face") goes back into the
+            photo: "seamless" (gradient domain: the translation's shapes, its
+            colours meeting the photo's at the border; no visible square) or
+            "feather" (the translation's own colours, faded in at the border).
 
     Returns:
         A `PhotoTranslation`.
@@ -58,6 +63,8 @@ def translate_photo(translate: Callable[[np.ndarray], np.ndarray], photo: np.nda
     """
     if crop not in CROP_MODES:
         raise ValueError(f"crop must be one of {CROP_MODES}; received {crop!r}.")
+    if blend not in BLEND_MODES:
+        raise ValueError(f"blend must be one of {BLEND_MODES}; received {blend!r}.")
     photo = np.asarray(photo)
     h, w = photo.shape[:2]
     if crop == "none":
@@ -83,5 +90,5 @@ def translate_photo(translate: Callable[[np.ndarray], np.ndarray], photo: np.nda
     if square == Square(0, 0, h) and h == w:
         image = _resize(patch, h, w)
     else:
-        image = paste(photo, patch, square)
+        image = (seamless_paste if blend == "seamless" else paste)(photo, patch, square)
     return PhotoTranslation(image, used, square, note)

@@ -41,3 +41,19 @@ def test_translate_frames_whole_photos(preset, photo, tmp_path, capsys, crop, no
         assert im.size == (100, 70) and im.mode == "RGB"
     # A noise "photo" has no cat face: one line says the centre square was used.
     assert (f"{photo}: " in err and "translated the centre square" in err) == note
+
+
+def test_translate_blend_option(preset, photo, tmp_path):
+    images = {}
+    for blend in ("seamless", "feather"):
+        out = tmp_path / blend
+        assert cli.main(["translate", preset, str(photo), "--output-dir", str(out), "--offline",
+                         "--crop", "center", "--blend", blend]) == 0
+        with Image.open(out / "cat.png") as im:
+            images[blend] = np.asarray(im).astype(int)
+    source = np.asarray(Image.open(photo)).astype(int)
+    # Centre square of the 70x100 photo: columns 15..84. Seamless keeps the photo on its border.
+    assert np.abs(images["seamless"][:, 15] - source[:, 15]).max() == 0
+    assert np.abs(images["seamless"] - images["feather"]).max() > 0
+    with pytest.raises(SystemExit):
+        cli.main(["translate", preset, str(photo), "--output-dir", str(tmp_path), "--blend", "x"])

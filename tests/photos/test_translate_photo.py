@@ -79,6 +79,32 @@ def test_face_falls_back_to_the_centre_square_and_says_why(photo, monkeypatch, f
 def test_unknown_crop_is_refused(photo):
     with pytest.raises(ValueError, match="crop must be one of"):
         translate_photo(invert, photo, SIZE, crop="square")
+    with pytest.raises(ValueError, match=r"blend must be one of \('seamless', 'feather'\); "
+                                         r"received 'poisson'"):
+        translate_photo(invert, photo, SIZE, crop="center", blend="poisson")
+
+
+def darken(images):
+    """A stand-in translator whose output is much darker than its input."""
+    return (images // 4).astype("uint8")
+
+
+@pytest.mark.parametrize("blend", ["seamless", "feather"])
+def test_blend_modes_at_the_squares_border(blend):
+    photo = np.full((40, 80, 3), 200, "uint8")
+    photo[:, :, 1] = np.arange(80, dtype="uint8")[None, :] + 100        # a smooth ramp
+    out = translate_photo(darken, photo, SIZE, crop="center", blend=blend).image.astype(int)
+    left = 20                                            # Square(0, 20, 40)
+    np.testing.assert_array_equal(out[:, :left], photo[:, :left])
+    np.testing.assert_array_equal(out[:, left + 40:], photo[:, left + 40:])
+    inner_border = np.abs(out[:, left] - photo[:, left]).max()
+    middle = photo[15:25, 35:45].mean() - out[15:25, 35:45].mean()
+    if blend == "seamless":
+        # The border takes the photo's colours and the darkening offset is gone.
+        assert inner_border == 0 and abs(middle) <= 2
+    else:
+        # The feathered paste keeps the translation's own (dark) colours.
+        assert middle > 100
 
 
 def test_detector_reasons(monkeypatch):
@@ -161,6 +187,8 @@ def test_cyclegan_translate_frames_whole_photos(model, photo, caplog):
     np.testing.assert_array_equal(batch[0], batch[1])
     result = model.translate_photo(photo, "a2b", crop="center")
     np.testing.assert_array_equal(result.image, batch[0])
+    feathered = model.translate(photo, "a2b", crop="center", blend="feather")
+    assert np.abs(feathered.astype(int) - batch[0]).max() > 0
     native = model.translate(photo, "a2b", crop="none")
     assert native.shape == photo.shape
     with pytest.raises(ValueError, match="crop must be one of"):

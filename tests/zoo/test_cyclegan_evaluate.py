@@ -168,7 +168,8 @@ def test_evaluate_end_to_end(evaluate, data, model_path, tmp_path, monkeypatch):
                 assert im.size == (8 * (SIZE + 2) + 2, 2 * (SIZE + 2) + 2)
         assert [p["file"] for p in result["photos"]] == ["000.png", "001.png"]
         # No cat face in a noisy colour field: the centre square, and why.
-        assert all(p["crop"] == "center" and p["note"] for p in result["photos"])
+        assert all(p["crop"] == "center" and p["note"] and p["blend"] == "seamless"
+                   for p in result["photos"])
         assert os.path.isfile(out / f"{label}_photos.png")
         # Noisy colour fields hold no cat face, translated or not.
         assert result["cat_faces"] == pytest.approx({"translated_cats": 0, "translated_dogs": 0})

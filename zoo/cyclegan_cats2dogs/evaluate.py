@@ -10,7 +10,8 @@ repeatable), side by side on the same images, classifier and features.
   of inputs over a row of their translations.
 - Whole photos (`--photos DIR`, `<label>_photos.png`): the first
   `--photo-count` photos of a folder translated with the model's framing
-  (`crop="face"`: found face or centre square, blended back); the input row
+  (`crop="face"`: found face or centre square, blended back with `--blend`,
+  default "seamless"); the input row
   marks the square used (green: a detected face, orange: the centre square).
 - Cycle reconstruction error on every test image: mean absolute error in
   [0, 255] units and PSNR (dB, mean over images) of F(G(x)) vs x and G(F(y)) vs y.
@@ -335,7 +336,7 @@ def _letterbox(image: np.ndarray, size: int) -> np.ndarray:
     return out
 
 
-def translate_photos(model, folder: str, count: int, tile: int = 224):
+def translate_photos(model, folder: str, count: int, tile: int = 224, blend: str = "seamless"):
     """The first `count` photos of `folder` through `translate_photo`; tiles and records."""
     from PIL import Image, ImageOps
 
@@ -343,14 +344,14 @@ def translate_photos(model, folder: str, count: int, tile: int = 224):
     for path in list_images(folder)[:count]:
         with Image.open(path) as im:
             photo = np.asarray(ImageOps.exif_transpose(im).convert("RGB"))
-        result = model.translate_photo(photo, "a2b", crop="face")
+        result = model.translate_photo(photo, "a2b", crop="face", blend=blend)
         colour = (40, 200, 40) if result.crop == "face" else (255, 140, 0)
         inputs.append(_letterbox(_outline(photo, result.square, colour), tile))
         outputs.append(_letterbox(result.image, tile))
         records.append({"file": os.path.basename(path), "crop": result.crop,
                         "square": list(map(int, (result.square.top, result.square.left,
                                                  result.square.side))),
-                        "note": result.note})
+                        "note": result.note, "blend": blend})
     return np.stack(inputs), np.stack(outputs), records
 
 
@@ -452,6 +453,8 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     p.add_argument("--photos", default=None,
                    help="a folder of whole photos of cats to translate with face framing")
     p.add_argument("--photo-count", type=int, default=8)
+    p.add_argument("--blend", choices=("seamless", "feather"), default="seamless",
+                   help="how the translated squares of --photos go back into the photo")
     p.add_argument("--limit", type=int, default=None,
                    help="use at most N images per domain and split (quick runs)")
     p.add_argument("--reference-count", type=int, default=None,
@@ -495,7 +498,8 @@ def evaluate_model(model, sets: dict, real_features: dict, extractors: dict, cla
                         "dog_cat_dog": cycle_error(sets["test_dogs"], cycled_dogs)},
               "distances": {}}
     if args.photos:
-        inputs, outputs, records = translate_photos(model, args.photos, args.photo_count)
+        inputs, outputs, records = translate_photos(model, args.photos, args.photo_count,
+                                                   blend=args.blend)
         images.append(save_bands(os.path.join(args.out, f"{label}_photos.png"), inputs,
                                  outputs, ncols=min(4, len(inputs))))
         result["photos"] = records
