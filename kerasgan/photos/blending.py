@@ -133,7 +133,7 @@ def harmonic_correction(difference: np.ndarray, fixed: tuple[bool, bool, bool, b
 def _resize_float(image: np.ndarray, side: int) -> np.ndarray:
     from PIL import Image
 
-    channels = [np.asarray(Image.fromarray(image[..., c].astype("float32"), mode="F").resize(
+    channels = [np.asarray(Image.fromarray(image[..., c].astype("float32")).resize(
         (side, side), Image.BILINEAR)) for c in range(image.shape[-1])]
     return np.stack(channels, axis=-1).astype("float64")
 
