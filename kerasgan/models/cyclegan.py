@@ -35,7 +35,7 @@ from kerasgan.networks.cyclegan import (
     patch_output_size,
     resnet_generator,
 )
-from kerasgan.photos import CROP_MODES, translate_photo
+from kerasgan.photos import BLEND_MODES, CROP_MODES, translate_photo
 from kerasgan.utils.images import require_float_images, to_uint8
 
 DIRECTIONS = ("a2b", "b2a")
@@ -376,6 +376,8 @@ class CycleGAN(AdversarialModel):
         if crop not in CROP_MODES:
             raise ValueError(f"crop must be one of {CROP_MODES} or None (the model's "
                              f"default, {self.crop!r}); received {crop!r}.")
+        if blend not in BLEND_MODES:
+            raise ValueError(f"blend must be one of {BLEND_MODES}; received {blend!r}.")
         if not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
             raise ValueError(f"batch_size must be a positive integer; received {batch_size!r}.")
         if isinstance(images, (list, tuple)):

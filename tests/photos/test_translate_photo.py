@@ -193,5 +193,8 @@ def test_cyclegan_translate_frames_whole_photos(model, photo, caplog):
     assert native.shape == photo.shape
     with pytest.raises(ValueError, match="crop must be one of"):
         model.translate(photo, crop="middle")
+    # Refused even where no square is blended back (crop="none").
+    with pytest.raises(ValueError, match=r"blend must be one of .*received 'poisson'"):
+        model.translate(photo, crop="none", blend="poisson")
     with pytest.raises(ValueError, match="one image"):
         model.translate_photo(np.stack([photo, photo]))
