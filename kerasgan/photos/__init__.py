@@ -13,6 +13,6 @@ from kerasgan.photos.framing import (CROP_MODES, Square, center_square, face_squ
                                      resize_square)
 from kerasgan.photos.translate import PhotoTranslation, translate_photo
 
-__all__ = ["BLEND_MODES", "CROP_MODES", "PhotoTranslation", "Square", "center_square", "detector_unavailable_reason",
-           "face_square", "find_animal_face", "find_face", "paste", "resize_square", "seamless_paste",
-           "translate_photo"]
+__all__ = ["BLEND_MODES", "CROP_MODES", "PhotoTranslation", "Square", "center_square",
+           "detector_unavailable_reason", "face_square", "find_animal_face", "find_face", "paste",
+           "resize_square", "seamless_paste", "translate_photo"]

@@ -63,7 +63,7 @@ import numpy as np
 import kerasgan
 from kerasgan import metrics
 from kerasgan.data.image_folder import list_images
-from kerasgan.photos import center_square, resize_square
+from kerasgan.photos import BLEND_MODES, center_square, resize_square
 from kerasgan.utils.images import make_grid, save_image
 from kerasgan.utils.precision import float32_copy
 
@@ -453,7 +453,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     p.add_argument("--photos", default=None,
                    help="a folder of whole photos of cats to translate with face framing")
     p.add_argument("--photo-count", type=int, default=8)
-    p.add_argument("--blend", choices=("seamless", "feather"), default="seamless",
+    p.add_argument("--blend", choices=BLEND_MODES, default="seamless",
                    help="how the translated squares of --photos go back into the photo")
     p.add_argument("--limit", type=int, default=None,
                    help="use at most N images per domain and split (quick runs)")
