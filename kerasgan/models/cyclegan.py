@@ -353,8 +353,10 @@ class CycleGAN(AdversarialModel):
                   and blended back into the photo;
                 - `"face"`: as `"center"`, around the face of the source
                   domain's animal (`domains`; OpenCV's cat-face detector, from
-                  `pip install "kerasgan[faces]"`). Where no face is found or no
-                  detector can run, the centre square, with one warning line.
+                  `pip install "kerasgan[faces]"`), upright or tilted (a face
+                  found only in the photo turned by `photos.FACE_TILTS` is
+                  translated upright and turned back). Where no face is found or
+                  no detector can run, the centre square, with one warning line.
             blend: How `"center"` and `"face"` squares go back into the photo:
                 `"seamless"` (gradient domain: no visible square, the
                 translation's colours meet the photo's at its border) or

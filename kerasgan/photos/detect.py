@@ -20,6 +20,13 @@ CASCADES = {"cat": "haarcascade_frontalcatface_extended.xml",
 #: Photos are searched at most this many pixels on their longer side (speed).
 DETECT_MAX_SIDE = 640
 INSTALL_HINT = 'pip install "kerasgan[faces]"'
+#: Tilts (degrees, counter-clockwise) that `find_tilted_face` tries, in order.
+#: Measured on the first 200 Kaggle test cats (`../shared/data/cats_dogs/test`):
+#: upright search finds a face in 54 % of the photos, upright then +-15 degrees
+#: in 74 % (by eye, 33 of the 40 new boxes lie on a cat's face); +-30 degrees as
+#: well, about 80 % (not checked by eye). On 200 test dogs the cat cascade fires on
+#: 11.5 %, 25.5 % and 34.5 %.
+FACE_TILTS = (15.0, -15.0)
 
 
 def _cv2():
@@ -69,6 +76,67 @@ def _cascade(animal):
 def find_animal_face(image, animal: str = "cat") -> tuple[int, int, int, int] | None:
     """Finds the largest `animal` face in a photo: `find_face(image, animal)`."""
     return find_face(image, animal)
+
+
+def find_tilted_face(image, kind: str = "human", tilts=FACE_TILTS,
+                     min_size: int | None = None) -> tuple[tuple[int, int, int, int], float] | None:
+    """Finds the largest face of `kind` in the photo turned by each of `tilts` in turn.
+
+    For the faces `find_face` misses because they are not upright. Only the
+    tilts are searched: call `find_face` first for upright faces.
+
+    Args:
+        image: uint8 array `(height, width, 3)` (RGB) or `(height, width)`.
+        kind: A key of `CASCADES`.
+        tilts: Angles in degrees (counter-clockwise) to turn the photo by; the
+            first that finds a face wins.
+        min_size: As in `find_face`, in pixels of `image`.
+
+    Returns:
+        `(box, angle)`, or None when no tilt finds a face. `box` is
+        `(left, top, width, height)` in pixels of `image`, centred on the
+        face; the face is upright in `image` turned by `angle` degrees about
+        the box's centre (`tilt.turn_matrix(angle, centre)`).
+
+    Raises:
+        ImportError: No detector can run.
+
+    Example:
+    ```python
+    found = kerasgan.photos.find_tilted_face(photo, "cat")
+    if found:
+        (left, top, width, height), angle = found
+    ```
+    """
+    from kerasgan.photos.tilt import map_point, turned_canvas
+
+    reason = detector_unavailable_reason(kind)
+    if reason:
+        raise ImportError(f"Cannot find {kind} faces: {reason}.")
+    image = np.asarray(image)
+    if image.ndim not in (2, 3) or image.dtype != np.uint8:
+        raise ValueError(f"find_tilted_face takes one uint8 image (height, width[, 3]); "
+                         f"received dtype {image.dtype} and shape {image.shape}.")
+    import cv2
+    from PIL import Image
+
+    h, w = image.shape[:2]
+    scale = min(1.0, DETECT_MAX_SIDE / max(h, w))  # turn a small copy: faster
+    small = image if scale == 1.0 else np.asarray(Image.fromarray(image).resize(
+        (max(1, round(w * scale)), max(1, round(h * scale))), Image.BILINEAR))
+    for angle in tilts:
+        turned, matrix = turned_canvas(small, angle)
+        box = find_face(turned, kind, None if min_size is None else round(min_size * scale))
+        if box is None:
+            continue
+        x, y, bw, bh = box
+        cx, cy = map_point(cv2.invertAffineTransform(matrix),
+                           (x + (bw - 1) / 2, y + (bh - 1) / 2))
+        cx, cy = (cx + 0.5) / scale - 0.5, (cy + 0.5) / scale - 0.5
+        bw, bh = bw / scale, bh / scale
+        return ((round(cx - (bw - 1) / 2), round(cy - (bh - 1) / 2), round(bw), round(bh)),
+                float(angle))
+    return None
 
 
 def find_face(image, kind: str = "human",

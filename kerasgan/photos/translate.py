@@ -8,7 +8,8 @@ from typing import Callable
 import numpy as np
 
 from kerasgan.photos.blending import BLEND_MODES, seamless_paste
-from kerasgan.photos.detect import detector_unavailable_reason, find_animal_face
+from kerasgan.photos.detect import (detector_unavailable_reason, find_animal_face,
+                                    find_tilted_face)
 from kerasgan.photos.framing import (CROP_MODES, Square, _resize, center_square, face_square,
                                      paste, resize_square, resize_whole)
 
@@ -20,15 +21,39 @@ class PhotoTranslation:
     Attributes:
         image: The translated photo, uint8, the input's shape.
         crop: The framing used: "none", "whole", "center" or "face".
-        square: The region translated (None for "none" and "whole").
+        square: The region translated (None for "none" and "whole"), in the
+            photo's pixels; for a tilted face, in the photo turned by `angle`
+            degrees about `pivot` (see `corners`).
         note: One line saying why a face was not used (a "face" request that
             fell back to the centre square), else None.
+        angle: The found face's tilt in degrees, counter-clockwise (0: upright).
+        pivot: The point `(x, y)` the photo was turned about (None when upright).
     """
 
     image: np.ndarray
     crop: str
     square: Square | None
     note: str | None = None
+    angle: float = 0.0
+    pivot: tuple[float, float] | None = None
+
+    def corners(self) -> np.ndarray | None:
+        """The translated region's corners `(x, y)` in the photo's pixels, shape (4, 2).
+
+        Top-left, top-right, bottom-right, bottom-left as the face sees them;
+        None for "none" and "whole".
+        """
+        if self.square is None:
+            return None
+        s = self.square
+        pts = np.array([[s.left, s.top], [s.left + s.side, s.top],
+                        [s.left + s.side, s.top + s.side], [s.left, s.top + s.side]], "float64")
+        if not self.angle:
+            return pts
+        from kerasgan.photos.tilt import turn_matrix
+
+        back = turn_matrix(-self.angle, self.pivot)
+        return pts @ back[:, :2].T + back[:, 2]
 
 
 def translate_photo(translate: Callable[[np.ndarray], np.ndarray], photo: np.ndarray,
@@ -45,7 +70,9 @@ def translate_photo(translate: Callable[[np.ndarray], np.ndarray], photo: np.nda
             its shorter side is `size`: for inputs that are already face
             crops), "center" (the centre square) or "face" (the square around
             the `subject`'s face, or the centre square when no face is found
-            or no detector can run; `note` then says which).
+            or no detector can run; `note` then says which). A face found
+            only in the photo turned by one of `detect.FACE_TILTS` is
+            framed, translated and blended upright and turned back.
         subject: The animal whose face "face" looks for (e.g. "cat").
         blend: How a translated square ("center", "face") goes back into the
             photo: "seamless" (gradient domain: the translation's shapes, its
@@ -74,10 +101,16 @@ def translate_photo(translate: Callable[[np.ndarray], np.ndarray], photo: np.nda
         return PhotoTranslation(_resize(translate(small[None])[0], h, w), "whole", None)
     note = None
     square = None
+    angle, pivot = 0.0, None
     if crop == "face":
         reason = detector_unavailable_reason(subject)
         if reason is None:
             box = find_animal_face(photo, subject)
+            if box is None:
+                found = find_tilted_face(photo, subject)
+                if found is not None:
+                    box, angle = found
+                    pivot = (box[0] + (box[2] - 1) / 2, box[1] + (box[3] - 1) / 2)
             if box is not None:
                 square = face_square(box, h, w)
             else:
@@ -86,9 +119,38 @@ def translate_photo(translate: Callable[[np.ndarray], np.ndarray], photo: np.nda
             note = f"{reason}; translated the centre square"
     used = "face" if square is not None else "center"
     square = square or center_square(h, w)
+    paste_back = seamless_paste if blend == "seamless" else paste
+    if angle:
+        image = _turned(translate, photo, size, square, angle, pivot, paste_back)
+        return PhotoTranslation(image, used, square, note, angle, pivot)
     patch = translate(resize_square(photo, square, size)[None])[0]
     if square == Square(0, 0, h) and h == w:
         image = _resize(patch, h, w)
     else:
-        image = (seamless_paste if blend == "seamless" else paste)(photo, patch, square)
+        image = paste_back(photo, patch, square)
     return PhotoTranslation(image, used, square, note)
+
+
+def _turned(translate, photo, size, square, angle, pivot, paste_back) -> np.ndarray:
+    """Translates `square` of `photo` turned by `angle` about `pivot`, and turns it back.
+
+    Only the turned square changes: outside it the photo keeps its own pixels
+    (not resampled twice); a one-pixel linear edge joins the two.
+    """
+    import cv2
+
+    from kerasgan.photos.tilt import turn_matrix, warp
+
+    h, w = photo.shape[:2]
+    forward = turn_matrix(angle, pivot)
+    back = cv2.invertAffineTransform(forward)
+    upright = warp(photo, forward, w, h)
+    patch = translate(resize_square(upright, square, size)[None])[0]
+    done = warp(paste_back(upright, patch, square), back, w, h)
+    s = square
+    mask = np.zeros((h, w), "float32")
+    mask[s.top:s.top + s.side, s.left:s.left + s.side] = 1.0
+    mask = warp(mask, back, w, h, reflect=False, linear=True)
+    mask = mask.reshape(mask.shape + (1,) * (photo.ndim - 2))
+    out = photo + mask * (done.astype("float32") - photo)
+    return np.clip(np.round(out), 0, 255).astype("uint8")

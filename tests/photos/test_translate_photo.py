@@ -58,8 +58,13 @@ def test_center_translates_the_centre_square_and_keeps_the_rest(photo):
 def test_face_uses_the_detected_face(photo, monkeypatch):
     monkeypatch.setattr(photo_translate, "detector_unavailable_reason", lambda s: None)
     monkeypatch.setattr(photo_translate, "find_animal_face", lambda image, s: (40, 20, 13, 13))
+
+    def no_tilted_search(image, s):
+        raise AssertionError("tilts are searched only when no upright face is found")
+
+    monkeypatch.setattr(photo_translate, "find_tilted_face", no_tilted_search)
     out = translate_photo(invert, photo, SIZE, crop="face", subject="cat")
-    assert out.crop == "face" and out.note is None
+    assert out.crop == "face" and out.note is None and out.angle == 0 and out.pivot is None
     assert out.square == kerasgan.photos.face_square((40, 20, 13, 13), 60, 90)
 
 
@@ -71,8 +76,9 @@ def test_face_falls_back_to_the_centre_square_and_says_why(photo, monkeypatch, f
                                                            note):
     monkeypatch.setattr(photo_translate, "detector_unavailable_reason", lambda s: reason)
     monkeypatch.setattr(photo_translate, "find_animal_face", lambda image, s: found)
+    monkeypatch.setattr(photo_translate, "find_tilted_face", lambda image, s: None)
     out = translate_photo(invert, photo, SIZE, crop="face", subject="cat")
-    assert out.crop == "center" and out.note == note
+    assert out.crop == "center" and out.note == note and out.angle == 0
     assert out.square == Square(0, 15, 60)
 
 

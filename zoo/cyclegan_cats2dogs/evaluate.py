@@ -10,9 +10,9 @@ repeatable), side by side on the same images, classifier and features.
   of inputs over a row of their translations.
 - Whole photos (`--photos DIR`, `<label>_photos.png`): the first
   `--photo-count` photos of a folder translated with the model's framing
-  (`crop="face"`: found face or centre square, blended back with `--blend`,
-  default "seamless"); the input row
-  marks the square used (green: a detected face, orange: the centre square).
+  (`crop="face"`: found face, upright or tilted, or centre square, blended
+  back with `--blend`, default "seamless"); the input row marks the square
+  used (green: a detected face, orange: the centre square).
 - Cycle reconstruction error on every test image: mean absolute error in
   [0, 255] units and PSNR (dB, mean over images) of F(G(x)) vs x and G(F(y)) vs y.
 - Domain classifier (`domain-classifier`): a small cat-vs-dog face CNN trained
@@ -312,15 +312,15 @@ def save_bands(path: str, inputs: np.ndarray, outputs: np.ndarray, ncols: int = 
     return save_image(path, make_grid(np.concatenate(rows), ncols=ncols))
 
 
-def _outline(image: np.ndarray, square, colour, width: int = 3) -> np.ndarray:
-    out = image.copy()
-    t, l, s = square.top, square.left, square.side
-    w = max(1, min(width, s // 8))
-    out[t:t + w, l:l + s] = colour
-    out[t + s - w:t + s, l:l + s] = colour
-    out[t:t + s, l:l + w] = colour
-    out[t:t + s, l + s - w:l + s] = colour
-    return out
+def _outline(image: np.ndarray, corners: np.ndarray, colour, width: int = 3) -> np.ndarray:
+    """`image` with the quadrilateral `corners` ((4, 2) x, y: a turned square too) drawn on it."""
+    from PIL import Image, ImageDraw
+
+    side = float(np.hypot(*(corners[1] - corners[0])))
+    pil = Image.fromarray(image)
+    ImageDraw.Draw(pil).polygon([tuple(map(float, p)) for p in corners], outline=tuple(colour),
+                                width=max(1, min(width, int(side) // 8)))
+    return np.asarray(pil)
 
 
 def _letterbox(image: np.ndarray, size: int) -> np.ndarray:
@@ -346,12 +346,12 @@ def translate_photos(model, folder: str, count: int, tile: int = 224, blend: str
             photo = np.asarray(ImageOps.exif_transpose(im).convert("RGB"))
         result = model.translate_photo(photo, "a2b", crop="face", blend=blend)
         colour = (40, 200, 40) if result.crop == "face" else (255, 140, 0)
-        inputs.append(_letterbox(_outline(photo, result.square, colour), tile))
+        inputs.append(_letterbox(_outline(photo, result.corners(), colour), tile))
         outputs.append(_letterbox(result.image, tile))
         records.append({"file": os.path.basename(path), "crop": result.crop,
                         "square": list(map(int, (result.square.top, result.square.left,
                                                  result.square.side))),
-                        "note": result.note, "blend": blend})
+                        "angle": result.angle, "note": result.note, "blend": blend})
     return np.stack(inputs), np.stack(outputs), records
 
 
