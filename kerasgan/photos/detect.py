@@ -73,6 +73,30 @@ def _cascade(animal):
     return cv2.CascadeClassifier(_cascade_path(cv2, animal))
 
 
+def _checked(image, kind: str, caller: str) -> np.ndarray:
+    """`image` as an array, once a `kind` detector can run and the image is one uint8 image."""
+    reason = detector_unavailable_reason(kind)
+    if reason:
+        raise ImportError(f"Cannot find {kind} faces: {reason}.")
+    image = np.asarray(image)
+    if image.ndim not in (2, 3) or image.dtype != np.uint8:
+        raise ValueError(f"{caller} takes one uint8 image (height, width[, 3]); "
+                         f"received dtype {image.dtype} and shape {image.shape}.")
+    return image
+
+
+def _shrunk(image: np.ndarray) -> tuple[np.ndarray, float]:
+    """`image` scaled down to at most `DETECT_MAX_SIDE` on its longer side, and the scale."""
+    h, w = image.shape[:2]
+    scale = min(1.0, DETECT_MAX_SIDE / max(h, w))
+    if scale == 1.0:
+        return image, scale
+    from PIL import Image
+
+    return np.asarray(Image.fromarray(image).resize(
+        (max(1, round(w * scale)), max(1, round(h * scale))), Image.BILINEAR)), scale
+
+
 def find_animal_face(image, animal: str = "cat") -> tuple[int, int, int, int] | None:
     """Finds the largest `animal` face in a photo: `find_face(image, animal)`."""
     return find_face(image, animal)
@@ -108,22 +132,12 @@ def find_tilted_face(image, kind: str = "human", tilts=FACE_TILTS,
         (left, top, width, height), angle = found
     ```
     """
+    import cv2
+
     from kerasgan.photos.tilt import map_point, turned_canvas
 
-    reason = detector_unavailable_reason(kind)
-    if reason:
-        raise ImportError(f"Cannot find {kind} faces: {reason}.")
-    image = np.asarray(image)
-    if image.ndim not in (2, 3) or image.dtype != np.uint8:
-        raise ValueError(f"find_tilted_face takes one uint8 image (height, width[, 3]); "
-                         f"received dtype {image.dtype} and shape {image.shape}.")
-    import cv2
-    from PIL import Image
-
-    h, w = image.shape[:2]
-    scale = min(1.0, DETECT_MAX_SIDE / max(h, w))  # turn a small copy: faster
-    small = image if scale == 1.0 else np.asarray(Image.fromarray(image).resize(
-        (max(1, round(w * scale)), max(1, round(h * scale))), Image.BILINEAR))
+    image = _checked(image, kind, "find_tilted_face")
+    small, scale = _shrunk(image)  # turn a small copy: faster
     for angle in tilts:
         turned, matrix = turned_canvas(small, angle)
         box = find_face(turned, kind, None if min_size is None else round(min_size * scale))
@@ -164,23 +178,10 @@ def find_face(image, kind: str = "human",
     box = kerasgan.photos.find_face(np.asarray(PIL.Image.open("cat.jpg")), "cat")
     ```
     """
-    reason = detector_unavailable_reason(kind)
-    if reason:
-        raise ImportError(f"Cannot find {kind} faces: {reason}.")
-    image = np.asarray(image)
-    if image.ndim not in (2, 3) or image.dtype != np.uint8:
-        raise ValueError(f"find_face takes one uint8 image (height, width[, 3]); "
-                         f"received dtype {image.dtype} and shape {image.shape}.")
+    image = _checked(image, kind, "find_face")
     gray = image if image.ndim == 2 else image[..., :3].astype("float32") @ np.array(
         [0.299, 0.587, 0.114], "float32")
-    gray = np.clip(np.round(gray), 0, 255).astype("uint8")
-    h, w = gray.shape
-    scale = min(1.0, DETECT_MAX_SIDE / max(h, w))
-    if scale < 1.0:
-        from PIL import Image
-
-        gray = np.asarray(Image.fromarray(gray).resize(
-            (max(1, round(w * scale)), max(1, round(h * scale))), Image.BILINEAR))
+    gray, scale = _shrunk(np.clip(np.round(gray), 0, 255).astype("uint8"))
     min_side = max(24, int(0.05 * min(gray.shape)) if min_size is None
                    else round(min_size * scale))
     if min(gray.shape) < min_side:
