@@ -170,6 +170,13 @@ def test_evaluate_end_to_end(evaluate, data, model_path, tmp_path, monkeypatch):
         # No cat face in a noisy colour field: the centre square, and why.
         assert all(p["crop"] == "center" and p["note"] and p["blend"] == "seamless"
                    for p in result["photos"])
+        # The centre square, upright: its corners in the photo's pixels.
+        for p in result["photos"]:
+            top, left, side = p["square"]
+            assert p["angle"] == 0
+            np.testing.assert_allclose(p["corners"], [[left, top], [left + side, top],
+                                                      [left + side, top + side],
+                                                      [left, top + side]], atol=0.05)
         assert os.path.isfile(out / f"{label}_photos.png")
         # Noisy colour fields hold no cat face, translated or not.
         assert result["cat_faces"] == pytest.approx({"translated_cats": 0, "translated_dogs": 0})

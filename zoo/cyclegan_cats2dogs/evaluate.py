@@ -351,7 +351,9 @@ def translate_photos(model, folder: str, count: int, tile: int = 224, blend: str
         records.append({"file": os.path.basename(path), "crop": result.crop,
                         "square": list(map(int, (result.square.top, result.square.left,
                                                  result.square.side))),
-                        "angle": result.angle, "note": result.note, "blend": blend})
+                        "angle": result.angle,
+                        "corners": np.round(result.corners(), 1).tolist(),
+                        "note": result.note, "blend": blend})
     return np.stack(inputs), np.stack(outputs), records
 
 
