@@ -137,13 +137,10 @@ def _turned(translate, photo, size, square, angle, pivot, paste_back) -> np.ndar
     Only the turned square changes: outside it the photo keeps its own pixels
     (not resampled twice); a one-pixel linear edge joins the two.
     """
-    import cv2
-
     from kerasgan.photos.tilt import turn_matrix, warp
 
     h, w = photo.shape[:2]
-    forward = turn_matrix(angle, pivot)
-    back = cv2.invertAffineTransform(forward)
+    forward, back = turn_matrix(angle, pivot), turn_matrix(-angle, pivot)
     upright = warp(photo, forward, w, h)
     patch = translate(resize_square(upright, square, size)[None])[0]
     done = warp(paste_back(upright, patch, square), back, w, h)
