@@ -70,7 +70,7 @@ def test_find_tilted_face_maps_the_face_back_to_the_photo(blob_search, drawn, ex
     photo = tilted_square(shape, centre, side, drawn)
     assert blob_detector(photo) is None                 # a tilted face: no upright find
     (x, y, w, h), angle = find_tilted_face(photo, "cat")
-    assert angle == expected
+    assert angle == pytest.approx(expected)
     scale = max(1.0, max(shape) / detect.DETECT_MAX_SIDE)
     assert x + (w - 1) / 2 == pytest.approx(centre[0] - 0.5, abs=1.5 * scale)
     assert y + (h - 1) / 2 == pytest.approx(centre[1] - 0.5, abs=1.5 * scale)
@@ -80,15 +80,15 @@ def test_find_tilted_face_maps_the_face_back_to_the_photo(blob_search, drawn, ex
 def test_find_tilted_face_only_tries_the_tilts(blob_search):
     photo = tilted_square((120, 160), (80.0, 60.0), 30, 0.0)      # upright
     assert find_tilted_face(photo, "cat", tilts=(15.0, -15.0)) is None
-    assert find_tilted_face(photo, "cat", tilts=(0.0,))[1] == 0.0
+    assert find_tilted_face(photo, "cat", tilts=(0.0,))[1] == pytest.approx(0.0, abs=1e-9)
     assert find_tilted_face(tilted_square((120, 160), (80.0, 60.0), 30, 40.0), "cat") is None
 
 
 def test_find_tilted_face_errors(monkeypatch):
-    with pytest.raises(ValueError, match="uint8.*float32"):
-        monkeypatch.setattr(detect, "detector_unavailable_reason", lambda kind: None)
+    monkeypatch.setattr(detect, "detector_unavailable_reason", lambda kind: None)
+    with pytest.raises(ValueError, match=r"find_tilted_face takes one uint8 image .*"
+                                         r"received dtype float32"):
         find_tilted_face(np.zeros((32, 32, 3), "float32"), "cat")
-    monkeypatch.setattr(detect, "_cv2", lambda: None)
     monkeypatch.undo()
     monkeypatch.setattr(detect, "_cv2", lambda: None)
     with pytest.raises(ImportError, match="Cannot find cat faces: OpenCV is not installed"):
@@ -124,8 +124,8 @@ def test_translate_photo_translates_a_tilted_face_upright_and_turns_it_back(tilt
 
     out = translate_photo(translator, photo, 16, crop="face", subject="cat", blend="feather")
     assert seen == [(1, 16, 16, 3)]
-    assert out.crop == "face" and out.note is None and out.angle == 20.0
-    assert out.pivot == (62.5, 42.5)
+    assert out.crop == "face" and out.note is None and out.angle == pytest.approx(20.0)
+    assert out.pivot == pytest.approx((62.5, 42.5))
     assert out.image.shape == photo.shape and out.image.dtype == np.uint8
     corners = out.corners()
     # A square of the framed side, turned: clockwise on screen by the angle (the face leans so).
@@ -188,6 +188,6 @@ def test_find_tilted_face_finds_real_tilted_cat_faces():
         found = find_tilted_face(photo, "cat")
         if found is not None:
             (x, y, w, h), angle = found
-            tilted += (angle == 15.0 and abs(x + w / 2 - 164) < 30
+            tilted += (angle == pytest.approx(15.0) and abs(x + w / 2 - 164) < 30
                        and abs(y + h / 2 - 214) < 30)
     assert tilted >= 6 and tilted > upright, f"tilted search {tilted}, upright {upright}"

@@ -64,7 +64,8 @@ def test_face_uses_the_detected_face(photo, monkeypatch):
 
     monkeypatch.setattr(photo_translate, "find_tilted_face", no_tilted_search)
     out = translate_photo(invert, photo, SIZE, crop="face", subject="cat")
-    assert out.crop == "face" and out.note is None and out.angle == 0 and out.pivot is None
+    assert out.crop == "face" and out.note is None and out.pivot is None
+    assert out.angle == pytest.approx(0.0, abs=1e-9)
     assert out.square == kerasgan.photos.face_square((40, 20, 13, 13), 60, 90)
 
 
@@ -78,7 +79,8 @@ def test_face_falls_back_to_the_centre_square_and_says_why(photo, monkeypatch, f
     monkeypatch.setattr(photo_translate, "find_animal_face", lambda image, s: found)
     monkeypatch.setattr(photo_translate, "find_tilted_face", lambda image, s: None)
     out = translate_photo(invert, photo, SIZE, crop="face", subject="cat")
-    assert out.crop == "center" and out.note == note and out.angle == 0
+    assert out.crop == "center" and out.note == note
+    assert out.angle == pytest.approx(0.0, abs=1e-9)
     assert out.square == Square(0, 15, 60)
 
 

@@ -173,7 +173,7 @@ def test_evaluate_end_to_end(evaluate, data, model_path, tmp_path, monkeypatch):
         # The centre square, upright: its corners in the photo's pixels.
         for p in result["photos"]:
             top, left, side = p["square"]
-            assert p["angle"] == 0
+            assert p["angle"] == pytest.approx(0.0, abs=1e-9)
             np.testing.assert_allclose(p["corners"], [[left, top], [left + side, top],
                                                       [left + side, top + side],
                                                       [left, top + side]], atol=0.05)
