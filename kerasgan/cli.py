@@ -106,10 +106,12 @@ def build_parser() -> argparse.ArgumentParser:
                         "back; 'whole' "
                         "for inputs that already are face crops; 'none' translates the "
                         "image as it is, at its own size")
-    p.add_argument("--blend", choices=("seamless", "feather"), default="seamless",
+    p.add_argument("--blend", choices=("seamless", "poisson", "feather"), default="seamless",
                    help="how a 'face' or 'center' square goes back into the photo: "
-                        "'seamless' (default; the translation's shapes, its colours meeting "
-                        "the photo's at the border) or 'feather' (its own colours, faded in)")
+                        "'seamless' (default; no visible square: the face keeps the "
+                        "translation's colours, its surroundings meet the photo's), "
+                        "'poisson' (the face, too, takes on the photo's colours) or "
+                        "'feather' (its own colours, faded in)")
     p.add_argument("--output-dir", metavar="DIR", required=True, help="output folder")
 
     p = sub.add_parser("upscale", help="super-resolve images",

@@ -358,9 +358,11 @@ class CycleGAN(AdversarialModel):
                   translated upright and turned back). Where no face is found or
                   no detector can run, the centre square, with one warning line.
             blend: How `"center"` and `"face"` squares go back into the photo:
-                `"seamless"` (gradient domain: no visible square, the
-                translation's colours meet the photo's at its border) or
-                `"feather"` (the translation's own colours, faded in).
+                `"seamless"` (gradient domain, no visible square: the face
+                keeps the translation's colours, its surroundings meet the
+                photo's), `"poisson"` (the face, too, takes on the photo's
+                colours) or `"feather"` (the translation's own colours, faded
+                in).
 
         Returns:
             uint8 images of the same shape as the input (a list for a list).

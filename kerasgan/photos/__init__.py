@@ -7,14 +7,15 @@ model sees what it was trained on, and pastes the translation back into the
 photo at its original size.
 """
 
-from kerasgan.photos.blending import BLEND_MODES, seamless_paste
+from kerasgan.photos.blending import BLEND_MODES, blend_square, seamless_paste
 from kerasgan.photos.detect import (FACE_TILTS, detector_unavailable_reason, find_animal_face,
                                     find_face, find_tilted_face)
-from kerasgan.photos.framing import (CROP_MODES, Square, center_square, face_square, paste,
-                                     resize_square)
+from kerasgan.photos.framing import (CROP_MODES, Square, center_square, face_keep_mask,
+                                     face_square, paste, resize_square)
 from kerasgan.photos.translate import PhotoTranslation, translate_photo
 
 __all__ = ["BLEND_MODES", "CROP_MODES", "FACE_TILTS", "PhotoTranslation", "Square",
-           "center_square", "detector_unavailable_reason", "face_square", "find_animal_face",
+           "blend_square", "center_square", "detector_unavailable_reason", "face_keep_mask",
+           "face_square", "find_animal_face",
            "find_face", "find_tilted_face", "paste", "resize_square", "seamless_paste",
            "translate_photo"]

@@ -11,13 +11,18 @@ Here the region is always a square, so the discrete Laplace equation is solved
 exactly with fast sine and Fourier transforms (`numpy.fft`), in O(n^2 log n).
 Sides of the square that lie on the photo's own edge have nothing to match:
 there the correction has zero slope (a Neumann condition).
+
+The full correction also recolours the face itself: a dark dog face on a white
+cat comes out pale. `keep` fades the correction out where a mask says the
+subject is (for a framed face, `framing.face_keep_mask`), so the face keeps the
+translation's colours while its surroundings still meet the photo's.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from kerasgan.photos.framing import Square, _resize
+from kerasgan.photos.framing import Square, _resize, face_keep_mask, paste, smoothstep
 
 #: Squares larger than this solve their smooth correction at this side and
 #: upsample it; the square's border still takes the photo's exact pixels.
@@ -26,9 +31,16 @@ from kerasgan.photos.framing import Square, _resize
 MAX_SOLVE_SIDE = 1024
 
 #: How `translate_photo` puts a translated square back: "seamless" (gradient
-#: domain: the translation's shapes in the photo's colours at the border) or
-#: "feather" (a plain paste that fades in over the inner borders).
-BLEND_MODES = ("seamless", "feather")
+#: domain: the face keeps the translation's colours, its surroundings meet the
+#: photo's at the border), "poisson" (gradient domain throughout: even the face
+#: takes on the photo's colours) or "feather" (a plain paste that fades in
+#: over the inner borders).
+BLEND_MODES = ("seamless", "poisson", "feather")
+
+#: With `keep`, the correction comes back in full over a band this wide along
+#: each fixed side (a fraction of half the side), so the border always takes
+#: the photo's pixels: 16 px of a 128-px square.
+BORDER_BAND = 0.25
 
 
 def _dst1(x: np.ndarray, axis: int) -> np.ndarray:
@@ -138,8 +150,28 @@ def _resize_float(image: np.ndarray, side: int) -> np.ndarray:
     return np.stack(channels, axis=-1).astype("float64")
 
 
+def _correction_weight(keep: np.ndarray, fixed, side: int) -> np.ndarray:
+    """How much of the correction each pixel gets: `1 - keep`, rising to 1 across the border band."""
+    keep = np.asarray(keep, "float64")
+    if keep.ndim != 2 or keep.shape[0] != keep.shape[1]:
+        raise ValueError(f"keep must be a square 2-D mask; received shape {keep.shape}.")
+    if not np.isfinite(keep).all() or keep.min() < 0 or keep.max() > 1:
+        raise ValueError(f"keep must lie in [0, 1]; received values in "
+                         f"[{np.nanmin(keep):.3g}, {np.nanmax(keep):.3g}].")
+    if keep.shape[0] != side:
+        keep = np.clip(_resize_float(keep[..., None], side)[..., 0], 0.0, 1.0)
+    index = np.arange(side, dtype="float64")
+    far = np.full(side, np.inf)
+    top, bottom, left, right = fixed
+    rows = np.minimum(index if top else far, index[::-1] if bottom else far)
+    cols = np.minimum(index if left else far, index[::-1] if right else far)
+    distance = np.minimum(rows[:, None], cols[None, :]) / (side / 2)
+    return 1.0 - keep * smoothstep(distance / BORDER_BAND)
+
+
 def seamless_paste(photo: np.ndarray, patch: np.ndarray, square: Square,
-                   max_solve_side: int | None = MAX_SOLVE_SIDE) -> np.ndarray:
+                   max_solve_side: int | None = MAX_SOLVE_SIDE,
+                   keep: np.ndarray | None = None) -> np.ndarray:
     """Pastes `patch` over `square` of `photo` in the gradient domain (Poisson blending).
 
     Args:
@@ -148,11 +180,16 @@ def seamless_paste(photo: np.ndarray, patch: np.ndarray, square: Square,
         square: Where it goes.
         max_solve_side: Larger squares solve their (smooth) correction at
             this side and upsample it; None always solves at full size.
+        keep: Optional float mask `(m, m)` in [0, 1], any `m` (resized to the
+            square): where it is 1 the patch keeps its own colours (the
+            correction is faded out). The fixed border still takes the
+            photo's pixels. None: the correction everywhere.
 
     Returns:
         A new uint8 photo of the same shape: outside the square, the photo; on
         the square's inner border, the photo's own pixels; inside, the patch's
-        shapes and texture, its colours shifted smoothly to meet the border.
+        shapes and texture, its colours shifted smoothly to meet the border
+        (except where `keep` holds them).
 
     Example:
     ```python
@@ -165,15 +202,49 @@ def seamless_paste(photo: np.ndarray, patch: np.ndarray, square: Square,
     region = photo[s.top:s.top + s.side, s.left:s.left + s.side].astype("float64")
     fixed = (s.top > 0, s.top + s.side < h, s.left > 0, s.left + s.side < w)
     difference = region - patch
-    if max_solve_side is not None and s.side > max_solve_side:
+    capped = max_solve_side is not None and s.side > max_solve_side
+    if capped:
         small = harmonic_correction(_resize_float(difference, max_solve_side), fixed)
-        blended = patch + _resize_float(small, s.side)
+        correction = _resize_float(small, s.side)
+    else:
+        correction = harmonic_correction(difference, fixed)
+    if keep is not None:
+        correction = correction * _correction_weight(keep, fixed, s.side)[..., None]
+    blended = patch + correction
+    if capped:
         for is_fixed, edge in zip(fixed, ((0, slice(None)), (-1, slice(None)),
                                           (slice(None), 0), (slice(None), -1))):
             if is_fixed:
                 blended[edge] = region[edge]
-    else:
-        blended = patch + harmonic_correction(difference, fixed)
     out = photo.copy()
     out[s.top:s.top + s.side, s.left:s.left + s.side] = np.clip(np.round(blended), 0, 255)
     return out
+
+
+def blend_square(photo: np.ndarray, patch: np.ndarray, square: Square,
+                 blend: str = "seamless") -> np.ndarray:
+    """Puts a translated, face-framed square back into its photo the `blend` way.
+
+    Args:
+        photo: uint8 `(height, width, channels)`.
+        patch: uint8 `(n, n, channels)`, the translation of `square`.
+        square: Where it goes.
+        blend: One of `BLEND_MODES`: "seamless" (`seamless_paste` keeping the
+            colours of the face, `framing.face_keep_mask`), "poisson"
+            (`seamless_paste` everywhere) or "feather" (`framing.paste`).
+
+    Returns:
+        A new uint8 photo of the same shape.
+
+    Example:
+    ```python
+    out = blend_square(photo, dog_face_128, face_square(box, *photo.shape[:2]), "seamless")
+    ```
+    """
+    if blend == "seamless":
+        return seamless_paste(photo, patch, square, keep=face_keep_mask(np.shape(patch)[0]))
+    if blend == "poisson":
+        return seamless_paste(photo, patch, square)
+    if blend == "feather":
+        return paste(photo, patch, square)
+    raise ValueError(f"blend must be one of {BLEND_MODES}; received {blend!r}.")

@@ -63,6 +63,35 @@ def face_square(box, height: int, width: int) -> Square:
     return _fit(cy, x + bw / 2, side, height, width)
 
 
+def face_keep_mask(side: int, inner: float = 1.0, outer: float = 1.5) -> np.ndarray:
+    """Where a framed face lies in its square: 1 on the face, fading to 0 around it.
+
+    The face is a disc at the aligned framing's face centre (half the side
+    across, `0.5 + FACE_BOX_DROP` down) whose radius is half the face box
+    (`FACE_BOX_FRACTION / 2` of the side).
+
+    Args:
+        side: The square's side in pixels.
+        inner: Radius, in face-box half-sides, inside which the mask is 1.
+        outer: Radius beyond which it is 0 (a smooth step in between).
+
+    Returns:
+        float64 `(side, side)` in [0, 1].
+    """
+    if not 0 < inner < outer:
+        raise ValueError(f"Expected 0 < inner < outer; received inner={inner}, outer={outer}.")
+    c = (np.arange(side, dtype="float64") + 0.5) / side
+    half = FACE_BOX_FRACTION / 2
+    r = np.hypot((c[None, :] - 0.5) / half, (c[:, None] - 0.5 - FACE_BOX_DROP) / half)
+    return 1.0 - smoothstep((r - inner) / (outer - inner))
+
+
+def smoothstep(t: np.ndarray) -> np.ndarray:
+    """0 below 0, 1 above 1, `3t^2 - 2t^3` in between (zero slope at both ends)."""
+    t = np.clip(t, 0.0, 1.0)
+    return t * t * (3.0 - 2.0 * t)
+
+
 def _resize(image: np.ndarray, height: int, width: int) -> np.ndarray:
     from PIL import Image
 

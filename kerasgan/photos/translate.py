@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 from typing import Callable
 
 import numpy as np
 
-from kerasgan.photos.blending import BLEND_MODES, seamless_paste
+from kerasgan.photos.blending import BLEND_MODES, blend_square
 from kerasgan.photos.detect import (detector_unavailable_reason, find_animal_face,
                                     find_tilted_face)
 from kerasgan.photos.framing import (CROP_MODES, Square, _resize, center_square, face_square,
-                                     paste, resize_square, resize_whole)
+                                     resize_square, resize_whole)
 
 
 @dataclass(frozen=True)
@@ -75,9 +76,11 @@ def translate_photo(translate: Callable[[np.ndarray], np.ndarray], photo: np.nda
             framed, translated and blended upright and turned back.
         subject: The animal whose face "face" looks for (e.g. "cat").
         blend: How a translated square ("center", "face") goes back into the
-            photo: "seamless" (gradient domain: the translation's shapes, its
-            colours meeting the photo's at the border; no visible square) or
-            "feather" (the translation's own colours, faded in at the border).
+            photo: "seamless" (gradient domain, no visible square: the face
+            keeps the translation's colours, its surroundings meet the
+            photo's at the border), "poisson" (gradient domain throughout:
+            the face, too, takes on the photo's colours) or "feather" (the
+            translation's own colours, faded in at the border).
 
     Returns:
         A `PhotoTranslation`.
@@ -119,7 +122,7 @@ def translate_photo(translate: Callable[[np.ndarray], np.ndarray], photo: np.nda
             note = f"{reason}; translated the centre square"
     used = "face" if square is not None else "center"
     square = square or center_square(h, w)
-    paste_back = seamless_paste if blend == "seamless" else paste
+    paste_back = partial(blend_square, blend=blend)
     if angle:
         image = _turned(translate, photo, size, square, angle, pivot, paste_back)
         return PhotoTranslation(image, used, square, note, angle, pivot)

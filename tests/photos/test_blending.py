@@ -5,8 +5,10 @@ import itertools
 import numpy as np
 import pytest
 
-from kerasgan.photos import Square, seamless_paste
+from kerasgan.photos import (BLEND_MODES, Square, blend_square, face_keep_mask, paste,
+                             seamless_paste)
 from kerasgan.photos.blending import _dst1, harmonic_correction
+from kerasgan.photos.framing import FACE_BOX_DROP
 
 
 def _dense_correction(d, fixed):
@@ -117,3 +119,94 @@ def test_large_squares_solve_at_a_smaller_side():
     np.testing.assert_array_equal(inside[0], photo[10, 20:100])
     np.testing.assert_array_equal(inside[:, -1], photo[10:90, 99])
     assert np.abs(capped - exact).mean() < 1.0 and np.abs(capped - exact).max() <= 6
+
+
+def test_face_keep_mask_covers_the_framed_face():
+    side = 64
+    keep = face_keep_mask(side)
+    assert keep.shape == (side, side) and keep.min() >= 0.0 and keep.max() <= 1.0
+    np.testing.assert_allclose(keep, keep[:, ::-1], atol=1e-12)          # left-right symmetric
+    centre = int((0.5 + FACE_BOX_DROP) * side)
+    assert keep[centre, side // 2] == pytest.approx(1.0)                 # on the face
+    for corner in (keep[0, 0], keep[0, -1], keep[-1, 0], keep[-1, -1]):
+        assert corner == pytest.approx(0.0)                              # background
+    column = keep[centre:, side // 2]
+    assert (np.diff(column) <= 1e-12).all() and column[-1] < 0.5         # fades out below
+    with pytest.raises(ValueError, match="inner < outer; received inner=2, outer=1"):
+        face_keep_mask(side, inner=2, outer=1)
+
+
+def test_keep_holds_the_patch_colours_where_the_mask_is_one():
+    photo = np.full((60, 60, 3), 120, "uint8")
+    patch = np.full((30, 30, 3), 20, "uint8")
+    patch[10:20, 10:20] = 100
+    square = Square(15, 15, 30)
+    keep = np.zeros((30, 30))
+    keep[5:25, 5:25] = 1.0
+    kept = seamless_paste(photo, patch, square, keep=keep).astype("int32")
+    full = seamless_paste(photo, patch, square).astype("int32")
+    outside = np.ones((60, 60), bool)
+    outside[15:45, 15:45] = False
+    assert (kept[outside] == 120).all()
+    ring = np.ones((30, 30), bool)
+    ring[1:-1, 1:-1] = False
+    assert (kept[15:45, 15:45][ring] == 120).all()                     # the border is the photo's
+    # Where the mask is 1, beyond the border band (3.75 px here), the patch keeps its colours ...
+    np.testing.assert_array_equal(kept[20:40, 20:40], patch[5:25, 5:25])
+    # ... and where it is 0 the correction is the full one.
+    zero = keep == 0
+    np.testing.assert_array_equal(kept[15:45, 15:45][zero], full[15:45, 15:45][zero])
+
+
+def test_keeping_the_face_leaves_no_edge():
+    # A dark translation of a pale photo: a plain paste would leave a 160-level edge.
+    photo = np.full((160, 160, 3), 200, "uint8")
+    patch = np.full((128, 128, 3), 40, "uint8")
+    square = Square(16, 16, 128)
+    out = blend_square(photo, patch, square, "seamless").astype("int32")
+    face = int((0.5 + FACE_BOX_DROP) * 128) + 16
+    assert np.abs(out[face - 5:face + 5, 75:85] - 40).max() <= 1        # the face keeps its colour
+    for edge in (out[16, 16:144], out[143, 16:144], out[16:144, 16], out[16:144, 143]):
+        np.testing.assert_array_equal(edge, photo[16, 16:144])          # the border is the photo's
+    # The correction's weight is 1 - keep * smoothstep(border distance / band): keep ramps over
+    # 0.5 x 0.3215 x 128 = 20.6 px of face edge, the band over 16 px (BORDER_BAND), and a
+    # smoothstep's slope is at most 1.5 / width, so no step exceeds 160 x (1.5/20.6 + 1.5/16).
+    steps = max(np.abs(np.diff(out, axis=0)).max(), np.abs(np.diff(out, axis=1)).max())
+    assert steps <= 160 * (1.5 / 20.6 + 1.5 / 16)
+
+
+def test_keep_is_checked():
+    photo, patch, square = _photo(32, 32), np.zeros((8, 8, 3), "uint8"), Square(4, 4, 16)
+    with pytest.raises(ValueError, match=r"keep must be a square 2-D mask; received shape \(4, 5\)"):
+        seamless_paste(photo, patch, square, keep=np.zeros((4, 5)))
+    with pytest.raises(ValueError, match=r"keep must lie in \[0, 1\]; received values in \[0, 2\]"):
+        seamless_paste(photo, patch, square, keep=np.array([[0.0, 2.0], [1.0, 1.0]]))
+
+
+def test_large_squares_keep_their_border_with_a_mask():
+    y, x = np.mgrid[0:100, 0:120].astype("float32")
+    photo = np.stack([100 + 50 * np.sin(x / 17), 120 + 0.5 * y, 90 + 40 * np.cos(y / 23)], -1)
+    photo = photo.astype("uint8")
+    patch = (photo[10:90, 20:100] // 3).astype("uint8")
+    square = Square(10, 20, 80)
+    capped = seamless_paste(photo, patch, square, max_solve_side=32,
+                            keep=face_keep_mask(80)).astype(int)
+    exact = seamless_paste(photo, patch, square, max_solve_side=None,
+                           keep=face_keep_mask(80)).astype(int)
+    np.testing.assert_array_equal(capped[10, 20:100], photo[10, 20:100])
+    np.testing.assert_array_equal(capped[10:90, 20], photo[10:90, 20])
+    assert np.abs(capped - exact).mean() < 1.0 and np.abs(capped - exact).max() <= 6
+
+
+def test_blend_square_dispatches_each_mode():
+    photo = _photo(40, 50)
+    patch = np.random.default_rng(3).integers(0, 255, size=(16, 16, 3)).astype("uint8")
+    square = Square(8, 10, 24)
+    expected = {"seamless": seamless_paste(photo, patch, square, keep=face_keep_mask(16)),
+                "poisson": seamless_paste(photo, patch, square),
+                "feather": paste(photo, patch, square)}
+    assert set(expected) == set(BLEND_MODES)
+    for blend, image in expected.items():
+        np.testing.assert_array_equal(blend_square(photo, patch, square, blend), image)
+    with pytest.raises(ValueError, match=r"blend must be one of .*; received 'mixed'"):
+        blend_square(photo, patch, square, "mixed")

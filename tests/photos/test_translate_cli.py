@@ -45,15 +45,28 @@ def test_translate_frames_whole_photos(preset, photo, tmp_path, capsys, crop, no
 
 def test_translate_blend_option(preset, photo, tmp_path):
     images = {}
-    for blend in ("seamless", "feather"):
+    for blend in ("seamless", "poisson", "feather"):
         out = tmp_path / blend
         assert cli.main(["translate", preset, str(photo), "--output-dir", str(out), "--offline",
                          "--crop", "center", "--blend", blend]) == 0
         with Image.open(out / "cat.png") as im:
             images[blend] = np.asarray(im).astype(int)
     source = np.asarray(Image.open(photo)).astype(int)
-    # Centre square of the 70x100 photo: columns 15..84. Seamless keeps the photo on its border.
-    assert np.abs(images["seamless"][:, 15] - source[:, 15]).max() == 0
-    assert np.abs(images["seamless"] - images["feather"]).max() > 0
+    # Centre square of the 70x100 photo: columns 15..84. Seamless and poisson keep the
+    # photo on its border; the three modes give three different photos.
+    for blend in ("seamless", "poisson"):
+        assert np.abs(images[blend][:, 15] - source[:, 15]).max() == 0
+    for a, b in (("seamless", "feather"), ("seamless", "poisson"), ("poisson", "feather")):
+        assert np.abs(images[a] - images[b]).max() > 0
     with pytest.raises(SystemExit):
         cli.main(["translate", preset, str(photo), "--output-dir", str(tmp_path), "--blend", "x"])
+
+
+def test_cli_blend_choices_are_the_library_modes():
+    # The CLI spells them out (it does not import the library to build its parser).
+    from kerasgan.photos import BLEND_MODES
+
+    parser = cli.build_parser()
+    translate = parser._subparsers._group_actions[0].choices["translate"]
+    (blend,) = [a for a in translate._actions if a.dest == "blend"]
+    assert tuple(blend.choices) == BLEND_MODES and blend.default == BLEND_MODES[0]
