@@ -119,7 +119,7 @@ def test_evaluate_end_to_end(evaluate, data, model_path, tmp_path, monkeypatch):
         "--model", f"tiny={model_path}", "--model", f"other={other_path}", "--out", str(out),
         "--data-test", str(data / "test"), "--data-train", str(data / "train"),
         "--samples", str(SAMPLES), "--limit", str(PER_FOLDER),
-        "--photos", str(data / "test" / "cat"), "--photo-count", "2",
+        "--photos", str(data / "test" / "cat"), "--photo-count", "2", "--photo-judge-count", "3",
         "--extractor", "domain-classifier", "--extractor", "imagenet",
         "--classifier-epochs", "2", "--classifier-batch-size", "4", "--classifier-size", "32",
         "--coco-detector", tfjs_testing.stand_in_centernet(str(tmp_path / "coco")),
@@ -178,6 +178,9 @@ def test_evaluate_end_to_end(evaluate, data, model_path, tmp_path, monkeypatch):
                                                       [left + side, top + side],
                                                       [left, top + side]], atol=0.05)
         assert os.path.isfile(out / f"{label}_photos.png")
+        # No face in any of the 3 judged photos: nothing for the judges to see.
+        assert result["photo_faces"] == {"photos": 3, "faces_found": 0, "blend": "seamless",
+                                         "face_share": 0.0}
         # Noisy colour fields hold no cat face, translated or not.
         assert result["cat_faces"] == pytest.approx({"translated_cats": 0, "translated_dogs": 0})
     assert saved["cat_faces"]["test_cats"] == pytest.approx(0)
@@ -200,6 +203,7 @@ def test_evaluate_end_to_end(evaluate, data, model_path, tmp_path, monkeypatch):
     assert "| COCO detector verdict | real | tiny | other |" in table
     assert "| Classifier verdict | real | tiny | other |" in table
     assert "| Cat face found in | real | tiny | other |" in table
+    assert "| photos with a face found | 0 of 3 | 0 of 3 |" in table
 
     # A second run reuses the cached classifier.
     again = evaluate.main([
@@ -229,6 +233,70 @@ def test_cat_face_judge_is_skipped_without_opencv(evaluate, data, model_path, tm
     assert "Cat-face detector skipped: Cannot find cat faces" in evaluate.markdown(report)
     assert "COCO detector skipped: no --coco-detector" in evaluate.markdown(report)
     assert "coco" not in report["models"]["tiny_cyclegan"]
+
+
+def test_whole_photo_faces_are_judged_before_and_after(evaluate, data, tmp_path, monkeypatch):
+    from kerasgan.photos import translate as photo_translate
+
+    # A "found face" whose framing is the photo's full 32-px width: no resampling anywhere.
+    monkeypatch.setattr(photo_translate, "find_animal_face", lambda image, kind: (5, 8, 21, 21))
+    model = kerasgan.models.CycleGAN(image_size=SIZE, generator_width=4, num_residual_blocks=1,
+                                     discriminator_width=4, pool_size=2, seed=1,
+                                     domains=("cat", "dog"), crop="face")
+    path = str(tmp_path / "faces.keras")
+    model.save(path)
+    folder = str(data / "test" / "cat")
+    _, _, records, faces = evaluate.translate_photos(model, folder, 1, blend="feather",
+                                                     judge_count=3)
+    assert len(records) == 1 and records[0]["crop"] == "face" and records[0]["square"][2] == 32
+    assert faces["photos"] == 3 and faces["untranslated"].shape == (3, SIZE, SIZE, 3)
+    # The cut-out "after" face is the model's translation of the "before" face (away from
+    # the 3-px feathered border, where the photo shows through).
+    expected = model.translate(faces["untranslated"], crop="none")
+    inner = (slice(None), slice(3, -3), slice(3, -3))
+    assert np.abs(faces["translated"][inner].astype(int) - expected[inner]).max() <= 1
+
+    report = evaluate.main([
+        "--model", f"faces={path}", "--out", str(tmp_path / "eval"),
+        "--data-test", str(data / "test"), "--data-train", str(data / "train"),
+        "--samples", "2", "--limit", "4", "--extractor", "domain-classifier",
+        "--classifier-epochs", "1", "--classifier-batch-size", "4", "--classifier-size", "32",
+        "--photos", folder, "--photo-count", "1", "--photo-judge-count", "3", "--blend", "feather",
+        "--coco-detector", tfjs_testing.stand_in_centernet(str(tmp_path / "coco"))])
+    judged = report["models"]["faces"]["photo_faces"]
+    assert judged["faces_found"] == 3 and judged["face_share"] == pytest.approx(1.0)
+    # The stand-in COCO detector calls the reddish "cat" faces cats; noise holds no cat face.
+    assert judged["coco_called_dog"]["untranslated"] == pytest.approx(0.0)
+    assert 0.0 <= judged["coco_called_dog"]["translated"] <= 1.0
+    assert judged["cat_faces"] == pytest.approx({"untranslated": 0.0, "translated": 0.0})
+    assert "| photos with a face found | 3 of 3 |" in evaluate.markdown(report)
+    assert "| COCO: faces called dog, before / after | 0.000 / " in evaluate.markdown(report)
+
+
+def test_translated_region_follows_a_tilted_square(evaluate, monkeypatch):
+    from kerasgan.photos import translate as photo_translate
+    from kerasgan.photos import translate_photo
+
+    # A tilted face: the translated square is turned by 15 degrees in the photo. Cutting the
+    # region out with the same turn gives inverted pixels right into its corners; turning
+    # the wrong way (30 degrees off) would put those corners outside the translated square.
+    rng = np.random.default_rng(4)
+    photo = rng.integers(0, 256, size=(120, 120, 3)).astype("uint8")
+    monkeypatch.setattr(photo_translate, "find_animal_face", lambda image, kind: None)
+    monkeypatch.setattr(photo_translate, "find_tilted_face",
+                        lambda image, kind: ((45, 50, 26, 26), 15.0))
+    result = translate_photo(lambda x: 255 - x, photo, 40, crop="face", subject="cat",
+                             blend="feather")
+    assert result.angle == pytest.approx(15.0)
+    before = evaluate.translated_region(photo, result, 40).astype(int)
+    after = evaluate.translated_region(result.image, result, 40).astype(int)
+    corners = np.zeros((40, 40), bool)
+    for rows in (slice(3, 6), slice(34, 37)):          # inside the 3-px feathered band
+        for cols in (slice(3, 6), slice(34, 37)):
+            corners[rows, cols] = True
+    # Inverted pixels give after + before = 255 (up to resampling, which blurs the noise);
+    # pixels left as they were would give 2 x before - 255, on average 128 away from 0.
+    assert np.abs(after[corners] + before[corners] - 255).mean() < 60
 
 
 ANIMAL_FACES = os.path.join(os.path.dirname(__file__), "..", "..", "..", "shared", "data",

@@ -13,6 +13,12 @@ repeatable), side by side on the same images, classifier and features.
   (`crop="face"`: found face, upright or tilted, or centre square, blended
   back with `--blend`, default "seamless"); the input row marks the square
   used (green: a detected face, orange: the centre square).
+- Whole-photo faces (`--photo-judge-count N`): the first N photos of
+  `--photos` go through the same framing; where a face is found, its square
+  is cut upright out of the photo and out of the result at the model's size
+  and shown to the outside judges (COCO detector, cat-face cascade). Reported:
+  the share of photos with a face found, and each judge's verdict on the faces
+  before and after translation -- what the blend leaves of the translation.
 - Cycle reconstruction error on every test image: mean absolute error in
   [0, 255] units and PSNR (dB, mean over images) of F(G(x)) vs x and G(F(y)) vs y.
 - Domain classifier (`domain-classifier`): a small cat-vs-dog face CNN trained
@@ -64,6 +70,7 @@ import kerasgan
 from kerasgan import metrics
 from kerasgan.data.image_folder import list_images
 from kerasgan.photos import BLEND_MODES, center_square, resize_square
+from kerasgan.photos.tilt import turn_matrix, warp
 from kerasgan.utils.images import make_grid, save_image
 from kerasgan.utils.precision import float32_copy
 
@@ -336,15 +343,38 @@ def _letterbox(image: np.ndarray, size: int) -> np.ndarray:
     return out
 
 
-def translate_photos(model, folder: str, count: int, tile: int = 224, blend: str = "seamless"):
-    """The first `count` photos of `folder` through `translate_photo`; tiles and records."""
-    from PIL import Image, ImageOps
+def translated_region(image: np.ndarray, result, size: int) -> np.ndarray:
+    """The square `result` translated, cut upright out of `image` at `size` x `size`."""
+    if result.angle:
+        h, w = image.shape[:2]
+        image = warp(image, turn_matrix(result.angle, result.pivot), w, h)
+    return resize_square(image, result.square, size)
 
-    inputs, outputs, records = [], [], []
-    for path in list_images(folder)[:count]:
+
+def translate_photos(model, folder: str, count: int, tile: int = 224, blend: str = "seamless",
+                     judge_count: int = 0):
+    """The first photos of `folder` through `translate_photo`.
+
+    Returns tiles of the first `count` (inputs and outputs) with their records,
+    and the found faces of the first `judge_count`: `{"photos": n,
+    "untranslated": (k, s, s, 3), "translated": (k, s, s, 3)}`, cut upright
+    out of the photo and out of its result (`s`: the model's size).
+    """
+    from PIL import Image, ImageOps
+    from tqdm.auto import tqdm
+
+    size = int(model.image_size)
+    inputs, outputs, records, before, after = [], [], [], [], []
+    paths = list_images(folder)[:max(count, judge_count)]
+    for i, path in enumerate(tqdm(paths, desc="photos", unit="photo", leave=False)):
         with Image.open(path) as im:
             photo = np.asarray(ImageOps.exif_transpose(im).convert("RGB"))
-        result = model.translate_photo(photo, "a2b", crop="face", blend=blend)
+        result = model.translate_photo(photo, "a2b", crop="face", blend=blend, warn=False)
+        if i < judge_count and result.crop == "face":
+            before.append(translated_region(photo, result, size))
+            after.append(translated_region(result.image, result, size))
+        if i >= count:
+            continue
         colour = (40, 200, 40) if result.crop == "face" else (255, 140, 0)
         inputs.append(_letterbox(_outline(photo, result.corners(), colour), tile))
         outputs.append(_letterbox(result.image, tile))
@@ -354,7 +384,27 @@ def translate_photos(model, folder: str, count: int, tile: int = 224, blend: str
                         "angle": result.angle,
                         "corners": np.round(result.corners(), 1).tolist(),
                         "note": result.note, "blend": blend})
-    return np.stack(inputs), np.stack(outputs), records
+    empty = np.zeros((0, size, size, 3), "uint8")
+    faces = {"photos": min(judge_count, len(paths)),
+             "untranslated": np.stack(before) if before else empty,
+             "translated": np.stack(after) if after else empty}
+    return np.stack(inputs), np.stack(outputs), records, faces
+
+
+def judge_photo_faces(faces: dict, blend: str, cat_faces: bool, coco) -> dict:
+    """The outside judges' verdicts on whole-photo faces before and after translation."""
+    found = len(faces["translated"])
+    out = {"photos": faces["photos"], "faces_found": found, "blend": blend,
+           "face_share": found / faces["photos"] if faces["photos"] else None}
+    if not found:
+        return out
+    if cat_faces:
+        out["cat_faces"] = {k: cat_face_rate(faces[k]).value
+                            for k in ("untranslated", "translated")}
+    if coco is not None:
+        out["coco_called_dog"] = {k: coco_share(coco, faces[k], "dog")
+                                  for k in ("untranslated", "translated")}
+    return out
 
 
 # ------------------------------------------------------------------ report
@@ -367,6 +417,27 @@ def _verdict_table(report: dict, title: str, key: str, rows: list) -> list[str]:
         cells = [f"{report['models'][m][key][model_key]:.3f}" if model_key else ""
                  for m in labels]
         lines.append(f"| {label} | {real:.3f} | " + " | ".join(cells) + " |")
+    return lines + [""]
+
+
+def _photo_faces_table(report: dict) -> list[str]:
+    """Whole-photo faces (`--photo-judge-count`): found, and the judges before / after."""
+    labels = [m for m in report["models"] if "photo_faces" in report["models"][m]]
+    if not labels:
+        return []
+    faces = {m: report["models"][m]["photo_faces"] for m in labels}
+    lines = ["Whole photos: the faces found, cut out before and after translation "
+             f"(blend {faces[labels[0]]['blend']!r}).", "",
+             "| Whole-photo faces | " + " | ".join(labels) + " |",
+             "|---|" + "---|" * len(labels),
+             "| photos with a face found | " + " | ".join(
+                 f"{f['faces_found']} of {f['photos']}" for f in faces.values()) + " |"]
+    for key, title in (("coco_called_dog", "COCO: faces called dog, before / after"),
+                       ("cat_faces", "cat face found, before / after")):
+        if any(key in f for f in faces.values()):
+            cells = [f"{f[key]['untranslated']:.3f} / {f[key]['translated']:.3f}"
+                     if key in f else "" for f in faces.values()]
+            lines.append(f"| {title} | " + " | ".join(cells) + " |")
     return lines + [""]
 
 
@@ -411,6 +482,7 @@ def markdown(report: dict) -> str:
              "translated_dogs_called_cat")])
     elif coco:
         lines += [f"COCO detector skipped: {coco['skipped']}", ""]
+    lines += _photo_faces_table(report)
     lines += ["| Cycle MAE (0-255) / PSNR (dB) | " + " | ".join(labels) + " |", rule]
     for key, label in (("cat_dog_cat", "cat → dog → cat"), ("dog_cat_dog", "dog → cat → dog")):
         cells = [f"{report['models'][m]['cycle'][key]['mae']:.2f} / "
@@ -457,6 +529,9 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     p.add_argument("--photo-count", type=int, default=8)
     p.add_argument("--blend", choices=BLEND_MODES, default="seamless",
                    help="how the translated squares of --photos go back into the photo")
+    p.add_argument("--photo-judge-count", type=int, default=0, metavar="N",
+                   help="show the faces found in the first N --photos, before and after "
+                        "translation, to the outside judges (0: off)")
     p.add_argument("--limit", type=int, default=None,
                    help="use at most N images per domain and split (quick runs)")
     p.add_argument("--reference-count", type=int, default=None,
@@ -500,11 +575,14 @@ def evaluate_model(model, sets: dict, real_features: dict, extractors: dict, cla
                         "dog_cat_dog": cycle_error(sets["test_dogs"], cycled_dogs)},
               "distances": {}}
     if args.photos:
-        inputs, outputs, records = translate_photos(model, args.photos, args.photo_count,
-                                                   blend=args.blend)
+        inputs, outputs, records, faces = translate_photos(
+            model, args.photos, args.photo_count, blend=args.blend,
+            judge_count=args.photo_judge_count)
         images.append(save_bands(os.path.join(args.out, f"{label}_photos.png"), inputs,
                                  outputs, ncols=min(4, len(inputs))))
         result["photos"] = records
+        if args.photo_judge_count:
+            result["photo_faces"] = judge_photo_faces(faces, args.blend, cat_faces, coco)
     result["images"] = [os.path.basename(p) for p in images]
     if classifier is not None:
         result["classifier"] = {
