@@ -16,6 +16,5 @@ from kerasgan.photos.translate import PhotoTranslation, translate_photo
 
 __all__ = ["BLEND_MODES", "CROP_MODES", "FACE_TILTS", "PhotoTranslation", "Square",
            "blend_square", "center_square", "detector_unavailable_reason", "face_keep_mask",
-           "face_square", "find_animal_face",
-           "find_face", "find_tilted_face", "paste", "resize_square", "seamless_paste",
-           "translate_photo"]
+           "face_square", "find_animal_face", "find_face", "find_tilted_face", "paste",
+           "resize_square", "seamless_paste", "translate_photo"]

@@ -250,6 +250,9 @@ def test_whole_photo_faces_are_judged_before_and_after(evaluate, data, tmp_path,
                                                      judge_count=3)
     assert len(records) == 1 and records[0]["crop"] == "face" and records[0]["square"][2] == 32
     assert faces["photos"] == 3 and faces["untranslated"].shape == (3, SIZE, SIZE, 3)
+    # Judging only, no tiles: the same faces.
+    tiles, _, none, judged_only = evaluate.translate_photos(model, folder, 0, judge_count=3)
+    assert len(tiles) == 0 and none == [] and len(judged_only["translated"]) == 3
     # The cut-out "after" face is the model's translation of the "before" face (away from
     # the 3-px feathered border, where the photo shows through).
     expected = model.translate(faces["untranslated"], crop="none")

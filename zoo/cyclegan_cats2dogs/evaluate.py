@@ -388,6 +388,8 @@ def translate_photos(model, folder: str, count: int, tile: int = 224, blend: str
     faces = {"photos": min(judge_count, len(paths)),
              "untranslated": np.stack(before) if before else empty,
              "translated": np.stack(after) if after else empty}
+    if not inputs:
+        return empty, empty, records, faces
     return np.stack(inputs), np.stack(outputs), records, faces
 
 
@@ -578,8 +580,9 @@ def evaluate_model(model, sets: dict, real_features: dict, extractors: dict, cla
         inputs, outputs, records, faces = translate_photos(
             model, args.photos, args.photo_count, blend=args.blend,
             judge_count=args.photo_judge_count)
-        images.append(save_bands(os.path.join(args.out, f"{label}_photos.png"), inputs,
-                                 outputs, ncols=min(4, len(inputs))))
+        if len(inputs):
+            images.append(save_bands(os.path.join(args.out, f"{label}_photos.png"), inputs,
+                                     outputs, ncols=min(4, len(inputs))))
         result["photos"] = records
         if args.photo_judge_count:
             result["photo_faces"] = judge_photo_faces(faces, args.blend, cat_faces, coco)
