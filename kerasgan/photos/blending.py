@@ -155,9 +155,12 @@ def _correction_weight(keep: np.ndarray, fixed, side: int) -> np.ndarray:
     keep = np.asarray(keep, "float64")
     if keep.ndim != 2 or keep.shape[0] != keep.shape[1]:
         raise ValueError(f"keep must be a square 2-D mask; received shape {keep.shape}.")
-    if not np.isfinite(keep).all() or keep.min() < 0 or keep.max() > 1:
+    if not np.isfinite(keep).all():
+        raise ValueError(f"keep must be finite; received {np.size(keep) - np.isfinite(keep).sum()} "
+                         "NaN or infinite values.")
+    if keep.min() < 0 or keep.max() > 1:
         raise ValueError(f"keep must lie in [0, 1]; received values in "
-                         f"[{np.nanmin(keep):.3g}, {np.nanmax(keep):.3g}].")
+                         f"[{keep.min():.3g}, {keep.max():.3g}].")
     if keep.shape[0] != side:
         keep = np.clip(_resize_float(keep[..., None], side)[..., 0], 0.0, 1.0)
     index = np.arange(side, dtype="float64")

@@ -185,6 +185,8 @@ def test_keep_is_checked():
         seamless_paste(photo, patch, square, keep=np.zeros((4, 5)))
     with pytest.raises(ValueError, match=r"keep must lie in \[0, 1\]; received values in \[0, 2\]"):
         seamless_paste(photo, patch, square, keep=np.array([[0.0, 2.0], [1.0, 1.0]]))
+    with pytest.raises(ValueError, match="keep must be finite; received 1 NaN or infinite"):
+        seamless_paste(photo, patch, square, keep=np.array([[0.0, np.nan], [1.0, 1.0]]))
 
 
 def test_blend_square_dispatches_each_mode():
