@@ -179,8 +179,9 @@ def test_evaluate_end_to_end(evaluate, data, model_path, tmp_path, monkeypatch):
                                                       [left, top + side]], atol=0.05)
         assert os.path.isfile(out / f"{label}_photos.png")
         # No face in any of the 3 judged photos: nothing for the judges to see.
-        assert result["photo_faces"] == {"photos": 3, "faces_found": 0, "blend": "seamless",
-                                         "face_share": 0.0}
+        faces = result["photo_faces"]
+        assert faces == {"photos": 3, "faces_found": 0, "blend": "seamless",
+                         "face_share": pytest.approx(0.0, abs=1e-12)}
         # Noisy colour fields hold no cat face, translated or not.
         assert result["cat_faces"] == pytest.approx({"translated_cats": 0, "translated_dogs": 0})
     assert saved["cat_faces"]["test_cats"] == pytest.approx(0)
