@@ -22,6 +22,7 @@ setup(
     packages=find_packages(include=["kerasgan", "kerasgan.*"]),
     package_data={
         "kerasgan.zoo": ["presets/*.md", "presets/*/preset.json", "presets/*/*.weights.h5"],
+        "kerasgan.photos": ["weights/*.weights.h5"],
     },
     install_requires=[
         "tensorflow>=2.16",

@@ -101,9 +101,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help="a2b (default, e.g. cats to dogs) or b2a")
     p.add_argument("--crop", choices=("face", "center", "whole", "none"), default=None,
                    help="how each image is framed (default: the model's; cyclegan_cats2dogs: "
-                        "face): 'face' translates the square around the found face (upright "
-                        "or tilted; the centre square when none is found) and blends it "
-                        "back; 'whole' "
+                        "face): 'face' translates the square around the found face (cats: "
+                        "OpenCV's cascade, upright or tilted, then the learned face finder; "
+                        "dogs: the learned finder; the centre square when none is found) "
+                        "and blends it back; 'whole' "
                         "for inputs that already are face crops; 'none' translates the "
                         "image as it is, at its own size")
     p.add_argument("--blend", choices=("seamless", "poisson", "feather"), default="seamless",

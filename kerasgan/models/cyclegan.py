@@ -337,7 +337,7 @@ class CycleGAN(AdversarialModel):
         return np.concatenate(out, axis=0)
 
     def translate(self, images, direction: str = "a2b", batch_size: int = 8,
-                  crop: str | None = None, blend: str = "seamless"):
+                  crop: str | None = None, blend: str = "seamless", finder=None):
         """Translates uint8 images of any size between the two domains.
 
         Args:
@@ -352,17 +352,23 @@ class CycleGAN(AdversarialModel):
                 - `"center"`: the centre square, translated at `image_size`
                   and blended back into the photo;
                 - `"face"`: as `"center"`, around the face of the source
-                  domain's animal (`domains`; OpenCV's cat-face detector, from
-                  `pip install "kerasgan[faces]"`), upright or tilted (a face
-                  found only in the photo turned by `photos.FACE_TILTS` is
-                  translated upright and turned back). Where no face is found or
-                  no detector can run, the centre square, with one warning line.
+                  domain's animal (`domains`): for cats OpenCV's cat-face
+                  detector, from `pip install "kerasgan[faces]"`, upright or
+                  tilted (a face found only in the photo turned by
+                  `photos.FACE_TILTS` is translated upright and turned back);
+                  for dogs, and for cats the cascade misses, the learned
+                  finder `photos.find_face_square`. Where no face is found or
+                  no detector can run, the centre square, with one warning
+                  line.
             blend: How `"center"` and `"face"` squares go back into the photo:
                 `"seamless"` (gradient domain, no visible square: the face
                 keeps the translation's colours, its surroundings meet the
                 photo's), `"poisson"` (the face, too, takes on the photo's
                 colours) or `"feather"` (the translation's own colours, faded
                 in).
+            finder: For `"face"`: the learned face finder (None: the shipped
+                one, `photos.load_face_finder()`; a Keras model with the same
+                inputs and outputs; False: none, so dogs get the centre square).
 
         Returns:
             uint8 images of the same shape as the input (a list for a list).
@@ -385,11 +391,12 @@ class CycleGAN(AdversarialModel):
         if not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
             raise ValueError(f"batch_size must be a positive integer; received {batch_size!r}.")
         if isinstance(images, (list, tuple)):
-            return [self.translate(image, direction, batch_size, crop, blend) for image in images]
+            return [self.translate(image, direction, batch_size, crop, blend, finder)
+                    for image in images]
         array = self._as_uint8_array(images)
         if crop != "none":
             batch = array[None] if array.ndim == 3 else array
-            out = [self.translate_photo(image, direction, crop, blend=blend).image
+            out = [self.translate_photo(image, direction, crop, blend=blend, finder=finder).image
                    for image in batch]
             out = np.stack(out) if out else batch.copy()
             return out[0] if array.ndim == 3 else out
@@ -400,7 +407,7 @@ class CycleGAN(AdversarialModel):
         return self._translate_batch(net, array, batch_size)
 
     def translate_photo(self, photo, direction: str = "a2b", crop: str | None = None,
-                        warn: bool = True, blend: str = "seamless"):
+                        warn: bool = True, blend: str = "seamless", finder=None):
         """Translates one photo and says how it was framed.
 
         Args:
@@ -409,6 +416,7 @@ class CycleGAN(AdversarialModel):
             crop: As in `translate` (default: the model's `crop`).
             warn: Log `.note` as a warning.
             blend: As in `translate`.
+            finder: As in `translate`.
 
         Returns:
             A `kerasgan.photos.PhotoTranslation`: the translated photo
@@ -425,7 +433,7 @@ class CycleGAN(AdversarialModel):
             subject = self.domains[0 if direction == "a2b" else 1]
         result = translate_photo(lambda x: self._translate_batch(net, x, 1), photo,
                                  self.image_size, self.crop if crop is None else crop, subject,
-                                 blend)
+                                 blend, finder)
         if result.note and warn:
             logger.warning("%s.", result.note[:1].upper() + result.note[1:])
         return result

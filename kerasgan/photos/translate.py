@@ -9,8 +9,9 @@ from typing import Callable
 import numpy as np
 
 from kerasgan.photos.blending import BLEND_MODES, blend_square
-from kerasgan.photos.detect import (detector_unavailable_reason, find_animal_face,
+from kerasgan.photos.detect import (CASCADES, detector_unavailable_reason, find_animal_face,
                                     find_tilted_face)
+from kerasgan.photos.face_finder import FINDER_SIZE, find_face_square
 from kerasgan.photos.framing import (CROP_MODES, Square, _resize, center_square, face_square,
                                      resize_square, resize_whole)
 
@@ -57,9 +58,16 @@ class PhotoTranslation:
         return pts @ back[:, :2].T + back[:, 2]
 
 
+#: Subjects whose faces the learned finder (`kerasgan.photos.find_face_square`)
+#: looks for in `translate_photo`: dogs (OpenCV has no dog cascade), and cats
+#: where OpenCV's cascade finds no face, upright or tilted.
+FINDER_SUBJECTS = ("cat", "dog")
+
+
 def translate_photo(translate: Callable[[np.ndarray], np.ndarray], photo: np.ndarray,
                     size: int, crop: str = "face",
-                    subject: str | None = None, blend: str = "seamless") -> PhotoTranslation:
+                    subject: str | None = None, blend: str = "seamless",
+                    finder=None) -> PhotoTranslation:
     """Translates one photo with a model trained on framed `size` x `size` subjects.
 
     Args:
@@ -71,9 +79,12 @@ def translate_photo(translate: Callable[[np.ndarray], np.ndarray], photo: np.nda
             its shorter side is `size`: for inputs that are already face
             crops), "center" (the centre square) or "face" (the square around
             the `subject`'s face, or the centre square when no face is found
-            or no detector can run; `note` then says which). A face found
-            only in the photo turned by one of `detect.FACE_TILTS` is
-            framed, translated and blended upright and turned back.
+            or no detector can run; `note` then says which). Cats: OpenCV's
+            cat-face cascade; a face found only in the photo turned by one
+            of `detect.FACE_TILTS` is framed, translated and blended upright
+            and turned back; where the cascade finds none (or OpenCV is
+            missing), the learned finder. Dogs: the learned finder
+            (`finder`).
         subject: The animal whose face "face" looks for (e.g. "cat").
         blend: How a translated square ("center", "face") goes back into the
             photo: "seamless" (gradient domain, no visible square: the face
@@ -81,6 +92,10 @@ def translate_photo(translate: Callable[[np.ndarray], np.ndarray], photo: np.nda
             photo's at the border), "poisson" (gradient domain throughout:
             the face, too, takes on the photo's colours) or "feather" (the
             translation's own colours, faded in at the border).
+        finder: For a "face" framing of a subject in `FINDER_SUBJECTS`
+            (cats, dogs): the learned face finder to search with (None: the
+            shipped one, `kerasgan.photos.load_face_finder()`; or a model of
+            your own), or False to use none.
 
     Returns:
         A `PhotoTranslation`.
@@ -106,18 +121,7 @@ def translate_photo(translate: Callable[[np.ndarray], np.ndarray], photo: np.nda
     square = None
     angle, pivot = 0.0, None
     if crop == "face":
-        reason = detector_unavailable_reason(subject)
-        if reason is None:
-            box = find_animal_face(photo, subject)
-            if box is None:
-                found = find_tilted_face(photo, subject)
-                if found is not None:
-                    box, angle = found
-                    pivot = (box[0] + (box[2] - 1) / 2, box[1] + (box[3] - 1) / 2)
-            if box is not None:
-                square = face_square(box, h, w)
-            else:
-                reason = f"no {subject} face found"
+        square, angle, pivot, reason = _face_framing(photo, subject, finder)
         if square is None:
             note = f"{reason}; translated the centre square"
     used = "face" if square is not None else "center"
@@ -132,6 +136,43 @@ def translate_photo(translate: Callable[[np.ndarray], np.ndarray], photo: np.nda
     else:
         image = paste_back(photo, patch, square)
     return PhotoTranslation(image, used, square, note)
+
+
+def _face_framing(photo, subject, finder):
+    """`(square, angle, pivot, reason)`: where `subject`'s face is, or None and why not.
+
+    OpenCV's cascade first (upright, then tilted), then the learned finder
+    for `FINDER_SUBJECTS` (unless `finder` is False).
+    """
+    h, w = photo.shape[:2]
+    square, angle, pivot = None, 0.0, None
+    reason = detector_unavailable_reason(subject)
+    cascade_missing = reason if subject in CASCADES else None  # it exists but cannot run
+    if reason is None:
+        box = find_animal_face(photo, subject)
+        if box is None:
+            found = find_tilted_face(photo, subject)
+            if found is not None:
+                box, angle = found
+                pivot = (box[0] + (box[2] - 1) / 2, box[1] + (box[3] - 1) / 2)
+        if box is not None:
+            return face_square(box, h, w), angle, pivot, None
+        reason = f"no {subject} face found"
+    if subject in FINDER_SUBJECTS and finder is not False:
+        square, reason = _learned_square(photo, subject, finder)
+        if square is None and cascade_missing:
+            reason = f"{reason}, and {cascade_missing}"
+    return square, 0.0, None, reason
+
+
+def _learned_square(photo, subject, finder) -> tuple[Square | None, str | None]:
+    """The learned finder's square for `subject`'s face, or None and why not."""
+    if photo.ndim != 3 or photo.shape[-1] != 3:
+        return None, f"the {subject}-face finder takes RGB photos"
+    if min(photo.shape[:2]) < FINDER_SIZE:
+        return None, f"the photo is too small for the {subject}-face finder"
+    found = find_face_square(photo, subject, finder)
+    return (found[0], None) if found else (None, f"no {subject} face found")
 
 
 def _turned(translate, photo, size, square, angle, pivot, paste_back) -> np.ndarray:

@@ -78,7 +78,8 @@ def test_face_falls_back_to_the_centre_square_and_says_why(photo, monkeypatch, f
     monkeypatch.setattr(photo_translate, "detector_unavailable_reason", lambda s: reason)
     monkeypatch.setattr(photo_translate, "find_animal_face", lambda image, s: found)
     monkeypatch.setattr(photo_translate, "find_tilted_face", lambda image, s: None)
-    out = translate_photo(invert, photo, SIZE, crop="face", subject="cat")
+    out = translate_photo(invert, photo, SIZE, crop="face", subject="cat",
+                          finder=False)  # the cascade alone (the finder: test_face_finder)
     assert out.crop == "center" and out.note == note
     assert out.angle == pytest.approx(0.0, abs=1e-9)
     assert out.square == Square(0, 15, 60)
@@ -189,7 +190,7 @@ def test_cyclegan_rejects_bad_crop_and_domains(kwargs, match):
 
 def test_cyclegan_translate_frames_whole_photos(model, photo, caplog):
     with caplog.at_level(logging.WARNING, logger="kerasgan"):
-        out = model.translate(photo, "b2a")          # dogs: no detector -> centre square
+        out = model.translate(photo, "b2a", finder=False)  # dogs, no finder -> centre square
     assert out.shape == photo.shape and out.dtype == np.uint8
     np.testing.assert_array_equal(out[:, :15], photo[:, :15])
     assert "No dog-face detector; translated the centre square." in caplog.text
