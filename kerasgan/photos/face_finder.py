@@ -140,22 +140,22 @@ def candidate_windows(photo: np.ndarray, scales=FINDER_SCALES,
     return np.concatenate(windows), np.concatenate(squares)
 
 
-def face_probabilities(photo: np.ndarray, model=None, batch_size: int = 1024,
+def face_probabilities(photo: np.ndarray, model=None, batch_size: int = 256,
                        scales=FINDER_SCALES) -> tuple[np.ndarray, np.ndarray]:
     """Class probabilities of every candidate window of a photo.
 
     Args:
         photo: uint8 `(height, width, 3)` (RGB).
-        model: A finder (`load_face_finder()` when None).
-        batch_size: Windows per forward pass.
+        model: A finder (`load_face_finder()` when None), or any callable
+            `model(windows, training=False)` that returns logits.
+        batch_size: Windows per forward pass. Every pass has this many (the
+            last is padded), so the compiled predict function is traced once.
         scales: Window sides as fractions of the shorter side.
 
     Returns:
         `(squares, probabilities)`: float64 `(n, 3)` rows of `(top, left, side)`
         in the photo's pixels, and float32 `(n, len(FINDER_CLASSES))`.
     """
-    import keras
-
     photo = _checked(photo)
     model = load_face_finder() if model is None else model
     h, w = photo.shape[:2]
@@ -169,11 +169,29 @@ def face_probabilities(photo: np.ndarray, model=None, batch_size: int = 1024,
     windows, squares = candidate_windows(small, scales)
     squares = squares * np.array([h / small.shape[0], w / small.shape[1],
                                   min(h / small.shape[0], w / small.shape[1])])
-    logits = [keras.ops.convert_to_numpy(model(windows[i:i + batch_size], training=False))
-              for i in range(0, len(windows), batch_size)]
-    logits = np.concatenate(logits).astype("float64")
+    logits = np.concatenate([_predict(model, windows[i:i + batch_size], batch_size)
+                             for i in range(0, len(windows), batch_size)]).astype("float64")
     e = np.exp(logits - logits.max(axis=1, keepdims=True))
     return squares, (e / e.sum(axis=1, keepdims=True)).astype("float32")
+
+
+def _predict(model, windows: np.ndarray, batch_size: int) -> np.ndarray:
+    """Logits of up to `batch_size` windows.
+
+    A Keras model runs its compiled predict function on a batch padded to
+    `batch_size`: one input shape, traced (TensorFlow) or compiled (JAX) once
+    rather than once per photo. Any other callable is called as
+    `model(windows, training=False)`.
+    """
+    if not hasattr(model, "predict_on_batch"):
+        import keras
+
+        return keras.ops.convert_to_numpy(model(windows, training=False))
+    n = len(windows)
+    if n < batch_size:
+        pad = np.zeros((batch_size - n,) + windows.shape[1:], windows.dtype)
+        windows = np.concatenate([windows, pad])
+    return np.asarray(model.predict_on_batch(windows))[:n]
 
 
 def _checked(photo) -> np.ndarray:
@@ -206,7 +224,8 @@ def find_face_square(photo: np.ndarray, animal: str, model=None,
     Args:
         photo: uint8 `(height, width, 3)` (RGB), at least `FINDER_SIZE` on each side.
         animal: `"cat"` or `"dog"`.
-        model: A finder (`load_face_finder()` when None).
+        model: A finder (`load_face_finder()` when None), or any callable
+            `model(windows, training=False)` that returns logits.
         threshold: Least probability of `animal` for a window to count.
 
     Returns:

@@ -78,6 +78,23 @@ def test_finds_the_square_the_stand_in_scores_highest(top, left, side):
     assert 0 <= square.left and square.left + square.side <= 160
 
 
+def test_padded_batches_give_the_eager_probabilities():
+    # A Keras finder runs in fixed, padded batches through its compiled predict
+    # function; the windows that do not fill the last batch must come back
+    # alone, in order, with the probabilities an eager call gives.
+    model = build_face_finder(seed=3)
+    photo = np.random.default_rng(1).integers(0, 256, (64, 90, 3), dtype=np.uint8)
+    windows, squares = candidate_windows(photo)
+    assert len(windows) % 64 != 0
+    found_squares, probs = face_finder.face_probabilities(photo, model, batch_size=64)
+    logits = np.asarray(model(windows, training=False), "float64")
+    expected = np.exp(logits - logits.max(axis=1, keepdims=True))
+    expected /= expected.sum(axis=1, keepdims=True)
+    np.testing.assert_allclose(found_squares, squares)
+    np.testing.assert_allclose(probs, expected, atol=1e-4)
+    assert np.allclose(probs.sum(axis=1), 1, atol=1e-5)
+
+
 def test_nothing_above_the_threshold_finds_nothing():
     photo = np.full((100, 100, 3), 128, np.uint8)
     assert find_face_square(photo, "dog", red_is_dog) is None
