@@ -41,16 +41,26 @@ SMOKE = {"epochs": 2, "batch_size": 2, "max_steps": 1, "image_size": 32, "load_s
 
 
 def init_from(model, path):
-    """Copies the four networks' weights from a saved CycleGAN (any image size)."""
-    source = keras.saving.load_model(path, compile=False)
-    for name in NETWORKS:
+    """Starts the networks from a saved CycleGAN (any image size).
+
+    A `.keras` file gives all four networks. A preset (zoo name or folder) has
+    only the generators: the discriminators keep their fresh initialisation.
+    """
+    if path.endswith(".keras"):
+        source, names = keras.saving.load_model(path, compile=False), NETWORKS
+    else:
+        source, names = kerasgan.zoo.load(path, offline=True), NETWORKS[:2]
+    for name in names:
         src, dst = getattr(source, name), getattr(model, name)
         shapes = [tuple(w.shape) for w in src.weights], [tuple(w.shape) for w in dst.weights]
         if shapes[0] != shapes[1]:
-            raise SystemExit(f"--init {path!r}: {name} has other shapes than this model "
-                             "(pass the same --width, --residual-blocks and --upsampling).")
+            raise SystemExit(f"--init {path!r}: {name} has other shapes than this model (pass "
+                             "the same --width, --residual-blocks, --upsampling and "
+                             "--discriminator-layers, or a preset to start the "
+                             "discriminators afresh).")
         dst.set_weights(src.get_weights())
-    print(f"Initialised the four networks from {path} (trained at {source.image_size} px).")
+    fresh = "" if names == NETWORKS else "; the discriminators start afresh"
+    print(f"Initialised {', '.join(names)} from {path} (trained at {source.image_size} px){fresh}.")
 
 
 def smoke_data(run, seed):
@@ -74,6 +84,9 @@ def main():
                    help="resize before the random crop (default: image size * 286/256)")
     p.add_argument("--width", type=int, default=32, help="ngf = ndf")
     p.add_argument("--residual-blocks", type=int, default=6)
+    p.add_argument("--discriminator-layers", type=int, default=3,
+                   help="stride-2 layers of the PatchGANs: 3 sees 70x70 patches, 4 sees "
+                        "142x142 (the whole face at 128 px)")
     p.add_argument("--constant-epochs", type=int, default=None,
                    help="epochs at the initial learning rate (default: half)")
     p.add_argument("--lr", type=float, default=2e-4)
@@ -88,7 +101,8 @@ def main():
     p.add_argument("--init", default=None,
                    help="start all four networks from a CycleGAN .keras file of the same "
                         "widths and depths (e.g. a lower-resolution phase: the networks "
-                        "are fully convolutional)")
+                        "are fully convolutional), or the generators alone from a preset "
+                        "(zoo name or folder)")
     args = recipes.parse_args(p, smoke=SMOKE)
 
     with recipes.RecipeRun("cyclegan_cats2dogs", args,
@@ -118,6 +132,7 @@ def main():
         model = kerasgan.models.CycleGAN(
             image_size=args.image_size, generator_width=args.width,
             num_residual_blocks=args.residual_blocks, discriminator_width=args.width,
+            discriminator_layers=args.discriminator_layers,
             cycle_weight=args.cycle_weight, identity_weight=args.identity_weight,
             pool_size=args.pool_size, upsampling=args.upsampling, seed=args.seed,
             domains=("cat", "dog"), crop="face")
@@ -137,7 +152,8 @@ def main():
                             "(crop='face'), direction='a2b' (cat to dog) or 'b2a'."),
             "architecture": (f"ResNet generators (ngf={args.width}, {args.residual_blocks} "
                              f"residual blocks, {args.upsampling} upsampling), PatchGAN "
-                             f"discriminators (ndf={args.width}), LSGAN, cycle "
+                             f"discriminators (ndf={args.width}, {args.discriminator_layers} stride-2 "
+                             f"layers), LSGAN, cycle "
                              f"{args.cycle_weight}, identity {args.identity_weight}"),
             "training_data": {
                 "name": "animal_faces/train (4,303 AFHQ cat faces, 5,812 DogFaceNet dog faces)",

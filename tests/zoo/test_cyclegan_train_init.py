@@ -1,0 +1,77 @@
+"""zoo/cyclegan_cats2dogs/train.py --init: all four networks from a .keras file, or the
+generators alone from a preset (the discriminators start afresh, of any depth)."""
+
+import importlib.util
+import os
+
+import numpy as np
+import pytest
+
+import kerasgan
+from kerasgan import zoo
+
+SCRIPT = os.path.join(os.path.dirname(__file__), "..", "..", "zoo", "cyclegan_cats2dogs",
+                      "train.py")
+
+
+@pytest.fixture(scope="module")
+def train():
+    spec = importlib.util.spec_from_file_location("cyclegan_cats2dogs_train", SCRIPT)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def tiny(seed, discriminator_layers=2):
+    return kerasgan.models.CycleGAN(image_size=16, generator_width=4, num_residual_blocks=1,
+                                    discriminator_width=4,
+                                    discriminator_layers=discriminator_layers, seed=seed,
+                                    domains=("cat", "dog"), crop="face")
+
+
+def weights(network):
+    return [np.asarray(w) for w in network.get_weights()]
+
+
+def assert_same(a, b):
+    assert len(a) == len(b)
+    for x, y in zip(a, b):
+        np.testing.assert_allclose(x, y, rtol=0, atol=1e-6)
+
+
+def assert_differ(a, b):
+    assert any(x.shape != y.shape or not np.allclose(x, y) for x, y in zip(a, b))
+
+
+def test_preset_gives_the_generators_and_keeps_fresh_discriminators(train, tmp_path, capsys):
+    source = tiny(seed=1)
+    path = str(tmp_path / "tiny_cats2dogs")
+    zoo.save_preset(source, path, metadata={"name": "tiny_cats2dogs", "task": "translate"},
+                    weights={"generator_ab": source.generator_ab,
+                             "generator_ba": source.generator_ba})
+    model = tiny(seed=2, discriminator_layers=1)  # another depth than the source's
+    fresh = weights(model.discriminator_a)
+    train.init_from(model, path)
+    assert_same(weights(model.generator_ab), weights(source.generator_ab))
+    assert_same(weights(model.generator_ba), weights(source.generator_ba))
+    assert_same(weights(model.discriminator_a), fresh)
+    assert "the discriminators start afresh" in capsys.readouterr().out
+
+
+def test_keras_file_gives_all_four_networks(train, tmp_path):
+    source = tiny(seed=1)
+    path = str(tmp_path / "source.keras")
+    source.save(path)
+    model = tiny(seed=2)
+    assert_differ(weights(model.discriminator_b), weights(source.discriminator_b))
+    train.init_from(model, path)
+    for name in train.NETWORKS:
+        assert_same(weights(getattr(model, name)), weights(getattr(source, name)))
+
+
+def test_keras_file_with_other_discriminators_names_the_flag(train, tmp_path):
+    source = tiny(seed=1)
+    path = str(tmp_path / "source.keras")
+    source.save(path)
+    with pytest.raises(SystemExit, match="--discriminator-layers"):
+        train.init_from(tiny(seed=2, discriminator_layers=1), path)
