@@ -152,8 +152,8 @@ def main():
                             "(crop='face'), direction='a2b' (cat to dog) or 'b2a'."),
             "architecture": (f"ResNet generators (ngf={args.width}, {args.residual_blocks} "
                              f"residual blocks, {args.upsampling} upsampling), PatchGAN "
-                             f"discriminators (ndf={args.width}, {args.discriminator_layers} stride-2 "
-                             f"layers), LSGAN, cycle "
+                             f"discriminators (ndf={args.width}, "
+                             f"{args.discriminator_layers} stride-2 layers), LSGAN, cycle "
                              f"{args.cycle_weight}, identity {args.identity_weight}"),
             "training_data": {
                 "name": "animal_faces/train (4,303 AFHQ cat faces, 5,812 DogFaceNet dog faces)",
