@@ -93,6 +93,10 @@ def main():
     p.add_argument("--cycle-weight", type=float, default=10.0)
     p.add_argument("--identity-weight", type=float, default=0.5)
     p.add_argument("--pool-size", type=int, default=50)
+    p.add_argument("--generator-delay-steps", type=int, default=0, metavar="STEPS",
+                   help="hold the generators still (learning rate 0) for the first STEPS "
+                        "steps, while the discriminators learn to judge them: for "
+                        "discriminators that start afresh (--init from a preset)")
     p.add_argument("--upsampling", choices=["transpose", "resize"], default="transpose",
                    help="generator upsampling: the paper's transposed convolutions, or "
                         "resize-convolution (no checkerboard texture)")
@@ -124,9 +128,9 @@ def main():
         steps = min(steps, args.max_steps or steps)
         constant = args.epochs // 2 if args.constant_epochs is None else args.constant_epochs
 
-        def adam():
-            lr = kerasgan.schedules.LinearDecay.from_epochs(args.lr, constant,
-                                                            args.epochs - constant, steps)
+        def adam(delay_steps=0):
+            lr = kerasgan.schedules.LinearDecay.from_epochs(
+                args.lr, constant, args.epochs - constant, steps, delay_steps=delay_steps)
             return keras.optimizers.Adam(lr, beta_1=0.5)
 
         model = kerasgan.models.CycleGAN(
@@ -138,7 +142,8 @@ def main():
             domains=("cat", "dog"), crop="face")
         if args.init:
             init_from(model, args.init)
-        model.compile(g_optimizer=adam(), d_optimizer=adam(), loss="lsgan",
+        model.compile(g_optimizer=adam(args.generator_delay_steps), d_optimizer=adam(),
+                      loss="lsgan",
                       jit_compile=run.jit_compile)
         grids = recipes.TranslationGrid.from_folders(
             run.samples_dir, os.path.join(args.test_data, "cat"),
