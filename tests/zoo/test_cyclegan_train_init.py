@@ -58,6 +58,20 @@ def test_preset_gives_the_generators_and_keeps_fresh_discriminators(train, tmp_p
     assert "the discriminators start afresh" in capsys.readouterr().out
 
 
+def test_preset_with_discriminators_gives_all_four(train, tmp_path, capsys):
+    source = tiny(seed=1)
+    path = str(tmp_path / "tiny_cats2dogs")
+    zoo.save_preset(source, path, metadata={"name": "tiny_cats2dogs", "task": "translate"},
+                    weights={name: getattr(source, name) for name in train.NETWORKS},
+                    weights_dtype="float16")
+    model = tiny(seed=2)
+    train.init_from(model, path)
+    for name in train.NETWORKS:  # float16 files: agreement to float16's resolution
+        for x, y in zip(weights(getattr(model, name)), weights(getattr(source, name))):
+            np.testing.assert_allclose(x, y, rtol=2e-3, atol=1e-4)
+    assert "afresh" not in capsys.readouterr().out
+
+
 def test_keras_file_gives_all_four_networks(train, tmp_path):
     source = tiny(seed=1)
     path = str(tmp_path / "source.keras")

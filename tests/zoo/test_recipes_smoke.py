@@ -49,7 +49,7 @@ def runs(tmp_path_factory):
             extra = ()
             if name == "cyclegan_cats2dogs":
                 extra = GPU_FLAGS + ("--export", str(out.parent / "export"),
-                                     "--average-last", "2")
+                                     "--average-last", "2", "--keep-discriminators")
             done[name] = out, smoke(name, out, *extra)
         return done[name]
 
@@ -111,7 +111,9 @@ def test_gpu_flags_export_few_small_files(runs):
     assert "Averaged generator_ab, generator_ba over the checkpoints of steps 1, 2." in output
     export = out.parent / "export"
     files = sorted(str(p.relative_to(export)) for p in export.rglob("*") if p.is_file())
-    assert files == ["cyclegan_cats2dogs/generator_ab.weights.h5",
+    assert files == ["cyclegan_cats2dogs/discriminator_a.weights.h5",
+                     "cyclegan_cats2dogs/discriminator_b.weights.h5",
+                     "cyclegan_cats2dogs/generator_ab.weights.h5",
                      "cyclegan_cats2dogs/generator_ba.weights.h5",
                      "cyclegan_cats2dogs/preset.json", "log.csv", "run.json", "samples.png"]
     assert all((export / f).stat().st_size < 16 * 2 ** 20 for f in files)
@@ -124,6 +126,14 @@ def test_gpu_flags_export_few_small_files(runs):
     (timing,) = json.loads((export / "run.json").read_text())["timing"]
     assert timing["precision"] == "mixed_bfloat16" and timing["stopped_by_time_limit"] is False
     zoo.load(str(export / "cyclegan_cats2dogs"), offline=True)
+
+
+def test_exported_preset_continues_with_its_discriminators(runs, tmp_path):
+    out, _ = runs("cyclegan_cats2dogs")
+    output = smoke("cyclegan_cats2dogs", tmp_path / "next",
+                   "--init", str(out.parent / "export" / "cyclegan_cats2dogs"))
+    assert ("Initialised generator_ab, generator_ba, discriminator_a, discriminator_b from "
+            in output) and "afresh" not in output
 
 
 def test_same_command_continues_an_interrupted_run(runs, tmp_path):

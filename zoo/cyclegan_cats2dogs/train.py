@@ -43,21 +43,25 @@ SMOKE = {"epochs": 2, "batch_size": 2, "max_steps": 1, "image_size": 32, "load_s
 def init_from(model, path):
     """Starts the networks from a saved CycleGAN (any image size).
 
-    A `.keras` file gives all four networks. A preset (zoo name or folder) has
-    only the generators: the discriminators keep their fresh initialisation.
+    A `.keras` file gives all four networks. A preset (zoo name or folder)
+    gives the networks it stores: the generators, and the discriminators too
+    when it was written with `--keep-discriminators`; networks it lacks keep
+    their fresh initialisation.
     """
     if path.endswith(".keras"):
         source, names = keras.saving.load_model(path, compile=False), NETWORKS
     else:
-        source, names = kerasgan.zoo.load(path, offline=True), NETWORKS[:2]
+        source = kerasgan.zoo.load(path, offline=True)
+        stored = kerasgan.zoo.info(path)["weights"]
+        names = tuple(n for n in NETWORKS if n in stored)
     for name in names:
         src, dst = getattr(source, name), getattr(model, name)
         shapes = [tuple(w.shape) for w in src.weights], [tuple(w.shape) for w in dst.weights]
         if shapes[0] != shapes[1]:
             raise SystemExit(f"--init {path!r}: {name} has other shapes than this model (pass "
                              "the same --width, --residual-blocks, --upsampling and "
-                             "--discriminator-layers, or a preset to start the "
-                             "discriminators afresh).")
+                             "--discriminator-layers, or a preset that stores only the "
+                             "generators, to start the discriminators afresh).")
         dst.set_weights(src.get_weights())
     fresh = "" if names == NETWORKS else "; the discriminators start afresh"
     print(f"Initialised {', '.join(names)} from {path} (trained at {source.image_size} px){fresh}.")
@@ -102,11 +106,14 @@ def main():
                         "resize-convolution (no checkerboard texture)")
     p.add_argument("--samples", type=int, default=6, help="test images per domain in the grids")
     p.add_argument("--max-images", type=int, default=None, help="like --max-steps, in images")
+    p.add_argument("--keep-discriminators", action="store_true",
+                   help="store the discriminators in the preset too (as --preset-dtype), so "
+                        "that --init <preset> continues training with them")
     p.add_argument("--init", default=None,
                    help="start all four networks from a CycleGAN .keras file of the same "
                         "widths and depths (e.g. a lower-resolution phase: the networks "
-                        "are fully convolutional), or the generators alone from a preset "
-                        "(zoo name or folder)")
+                        "are fully convolutional), or from a preset (zoo name or folder): "
+                        "its generators, and its discriminators when it has them")
     args = recipes.parse_args(p, smoke=SMOKE)
 
     with recipes.RecipeRun("cyclegan_cats2dogs", args,
@@ -149,8 +156,8 @@ def main():
             run.samples_dir, os.path.join(args.test_data, "cat"),
             os.path.join(args.test_data, "dog"), args.image_size, args.samples)
         run.fit(model, make_stream, steps, callbacks=[grids])
-        run.finish(model, weights={"generator_ab": model.generator_ab,
-                                    "generator_ba": model.generator_ba}, metadata={
+        kept = NETWORKS if args.keep_discriminators else NETWORKS[:2]
+        run.finish(model, weights={name: getattr(model, name) for name in kept}, metadata={
             "task": "translate",
             "description": (f"CycleGAN cat faces (A) <-> dog faces (B) at {args.image_size}x"
                             f"{args.image_size}; whole photos are framed around the face "
