@@ -1,6 +1,5 @@
 """zoo/cyclegan_cats2dogs/evaluate.py on tiny synthetic "cats" (reddish) and "dogs" (bluish)."""
 
-import importlib.util
 import json
 import math
 import os
@@ -11,26 +10,18 @@ from PIL import Image
 
 import kerasgan
 import tfjs_testing
+from zoo_testing import load_script
 
-SCRIPT = os.path.join(os.path.dirname(__file__), "..", "..", "zoo", "cyclegan_cats2dogs",
-                      "evaluate.py")
 SIZE, SAMPLES, PER_FOLDER = 32, 4, 12
 
 
 def _publish():
-    path = os.path.join(os.path.dirname(SCRIPT), "publish.py")
-    spec = importlib.util.spec_from_file_location("cyclegan_cats2dogs_publish", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script("cyclegan_cats2dogs", "publish")
 
 
 @pytest.fixture(scope="module")
 def evaluate():
-    spec = importlib.util.spec_from_file_location("cyclegan_cats2dogs_evaluate", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script("cyclegan_cats2dogs", "evaluate")
 
 
 def _write_domain(folder, colour, rng):

@@ -1,25 +1,17 @@
 """zoo/cyclegan_cats2dogs/train.py --init: all four networks from a .keras file, or the
 generators alone from a preset (the discriminators start afresh, of any depth)."""
 
-import importlib.util
-import os
-
 import numpy as np
 import pytest
 
 import kerasgan
 from kerasgan import zoo
-
-SCRIPT = os.path.join(os.path.dirname(__file__), "..", "..", "zoo", "cyclegan_cats2dogs",
-                      "train.py")
+from zoo_testing import load_script
 
 
 @pytest.fixture(scope="module")
 def train():
-    spec = importlib.util.spec_from_file_location("cyclegan_cats2dogs_train", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script("cyclegan_cats2dogs", "train")
 
 
 def tiny(seed, discriminator_layers=2):

@@ -1,6 +1,5 @@
 """zoo/cyclegan_cats2dogs/{train,mine,evaluate}_face_finder.py on a tiny synthetic data folder."""
 
-import importlib.util
 import json
 import os
 
@@ -9,16 +8,11 @@ import pytest
 from PIL import Image
 
 from kerasgan.photos.face_finder import FINDER_SIZE, load_face_finder
-
-HERE = os.path.join(os.path.dirname(__file__), "..", "..", "zoo", "cyclegan_cats2dogs")
+from zoo_testing import load_script
 
 
 def _script(name):
-    spec = importlib.util.spec_from_file_location(f"face_finder_{name}",
-                                                  os.path.join(HERE, f"{name}.py"))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script("cyclegan_cats2dogs", name)
 
 
 def _write(folder, count, shape, colour, rng):

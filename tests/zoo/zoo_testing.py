@@ -1,12 +1,25 @@
 """Helpers of the zoo tests (imported by conftest.py and the test modules)."""
 
 import http.server
+import importlib.util
 import json
 import os
 import threading
 import time
 
 import numpy as np
+
+#: The zoo's recipe folders (`zoo/<name>/`).
+ZOO = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "zoo")
+
+
+def load_script(model: str, script: str):
+    """Imports `zoo/<model>/<script>.py` as a module (the recipes are not a package)."""
+    spec = importlib.util.spec_from_file_location(f"{model}_{script}",
+                                                  os.path.join(ZOO, model, f"{script}.py"))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 class FileServer:
