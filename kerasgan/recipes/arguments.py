@@ -13,7 +13,8 @@ PRECISIONS = ("float32", "mixed_bfloat16", "mixed_float16")
 _NO_DATA = object()
 
 
-def _non_negative_int(text: str) -> int:
+def non_negative_int(text: str) -> int:
+    """An argparse `type=` for counts that may be 0: a clear error below 0."""
     value = int(text)
     if value < 0:
         raise argparse.ArgumentTypeError(f"must be 0 or more; received {value}")
@@ -78,7 +79,7 @@ def recipe_parser(description: str, *, out: str, epochs: int | None, batch_size:
     p.add_argument("--checkpoint-every", type=int, default=0, metavar="STEPS",
                    help="also back up the training state every this many steps "
                         "(default 0: at the end of each epoch only)")
-    p.add_argument("--average-last", type=_non_negative_int, default=0, metavar="K",
+    p.add_argument("--average-last", type=non_negative_int, default=0, metavar="K",
                    help="at the end, set the generator(s) to their mean weights over the K "
                         "newest checkpoints (kept: K; use with --checkpoint-every; default 0: "
                         "the last weights)")

@@ -1,5 +1,6 @@
-"""zoo/cyclegan_cats2dogs/train.py --init: all four networks from a .keras file, or the
-generators alone from a preset (the discriminators start afresh, of any depth)."""
+"""zoo/cyclegan_cats2dogs/train.py --init: all four networks from a .keras file or from a
+preset written with --keep-discriminators; from a preset of generators alone, the
+discriminators start afresh (of any depth)."""
 
 import numpy as np
 import pytest
@@ -73,6 +74,17 @@ def test_keras_file_gives_all_four_networks(train, tmp_path):
     train.init_from(model, path)
     for name in train.NETWORKS:
         assert_same(weights(getattr(model, name)), weights(getattr(source, name)))
+
+
+def test_negative_generator_delay_is_refused_before_any_work(train, tmp_path, capsys,
+                                                             monkeypatch):
+    monkeypatch.setattr("sys.argv", ["train.py", "--smoke", "--out", str(tmp_path / "run"),
+                                     "--generator-delay-steps", "-1"])
+    with pytest.raises(SystemExit) as stop:
+        train.main()
+    assert stop.value.code == 2
+    assert "--generator-delay-steps: must be 0 or more; received -1" in capsys.readouterr().err
+    assert not (tmp_path / "run").exists()
 
 
 def test_keras_file_with_other_discriminators_names_the_flag(train, tmp_path):

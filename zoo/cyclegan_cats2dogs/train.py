@@ -97,7 +97,8 @@ def main():
     p.add_argument("--cycle-weight", type=float, default=10.0)
     p.add_argument("--identity-weight", type=float, default=0.5)
     p.add_argument("--pool-size", type=int, default=50)
-    p.add_argument("--generator-delay-steps", type=int, default=0, metavar="STEPS",
+    p.add_argument("--generator-delay-steps", type=recipes.non_negative_int, default=0,
+                   metavar="STEPS",
                    help="hold the generators still (learning rate 0) for the first STEPS "
                         "steps, while the discriminators learn to judge them: for "
                         "discriminators that start afresh (--init from a preset)")
@@ -150,8 +151,7 @@ def main():
         if args.init:
             init_from(model, args.init)
         model.compile(g_optimizer=adam(args.generator_delay_steps), d_optimizer=adam(),
-                      loss="lsgan",
-                      jit_compile=run.jit_compile)
+                      loss="lsgan", jit_compile=run.jit_compile)
         grids = recipes.TranslationGrid.from_folders(
             run.samples_dir, os.path.join(args.test_data, "cat"),
             os.path.join(args.test_data, "dog"), args.image_size, args.samples)
