@@ -1,6 +1,6 @@
 """zoo/cyclegan_cats2dogs/train.py --init: all four networks from a .keras file or from a
 preset written with --keep-discriminators; from a preset of generators alone, the
-discriminators start afresh (of any depth)."""
+discriminators start afresh (of any depth), or come from --init-discriminators."""
 
 import numpy as np
 import pytest
@@ -93,3 +93,33 @@ def test_keras_file_with_other_discriminators_names_the_flag(train, tmp_path):
     source.save(path)
     with pytest.raises(SystemExit, match="--discriminator-layers"):
         train.init_from(tiny(seed=2, discriminator_layers=1), path)
+
+
+def test_discriminators_from_another_source_with_generators_from_a_preset(train, tmp_path,
+                                                                          capsys):
+    generators, critics = tiny(seed=1), tiny(seed=3)
+    g_path, d_path = str(tmp_path / "generators"), str(tmp_path / "critics.keras")
+    zoo.save_preset(generators, g_path, metadata={"name": "generators", "task": "translate"},
+                    weights={"generator_ab": generators.generator_ab,
+                             "generator_ba": generators.generator_ba})
+    critics.save(d_path)
+    model = tiny(seed=2)
+    train.init_from(model, g_path, only=train.NETWORKS[:2])
+    train.init_from(model, d_path, only=train.NETWORKS[2:], flag="--init-discriminators")
+    for name in ("generator_ab", "generator_ba"):
+        assert_same(weights(getattr(model, name)), weights(getattr(generators, name)))
+    for name in ("discriminator_a", "discriminator_b"):
+        assert_same(weights(getattr(model, name)), weights(getattr(critics, name)))
+    out = capsys.readouterr().out
+    assert "afresh" not in out and "discriminator_a, discriminator_b from" in out
+
+
+def test_discriminators_from_a_preset_without_them_is_refused(train, tmp_path):
+    source = tiny(seed=1)
+    path = str(tmp_path / "generators_only")
+    zoo.save_preset(source, path, metadata={"name": "generators_only", "task": "translate"},
+                    weights={"generator_ab": source.generator_ab,
+                             "generator_ba": source.generator_ba})
+    with pytest.raises(SystemExit, match="--init-discriminators .*--keep-discriminators"):
+        train.init_from(tiny(seed=2), path, only=train.NETWORKS[2:],
+                        flag="--init-discriminators")

@@ -40,13 +40,13 @@ SMOKE = {"epochs": 2, "batch_size": 2, "max_steps": 1, "image_size": 32, "load_s
          "width": 8, "residual_blocks": 1, "pool_size": 4, "samples": 2}
 
 
-def init_from(model, path):
+def init_from(model, path, only=NETWORKS, flag="--init"):
     """Starts the networks from a saved CycleGAN (any image size).
 
     A `.keras` file gives all four networks. A preset (zoo name or folder)
     gives the networks it stores: the generators, and the discriminators too
     when it was written with `--keep-discriminators`; networks it lacks keep
-    their fresh initialisation.
+    their fresh initialisation. `only` limits the copy to those networks.
     """
     if path.endswith(".keras"):
         source, names = keras.saving.load_model(path, compile=False), NETWORKS
@@ -54,16 +54,21 @@ def init_from(model, path):
         source = kerasgan.zoo.load(path, offline=True)
         stored = kerasgan.zoo.info(path)["weights"]
         names = tuple(n for n in NETWORKS if n in stored)
+    names = tuple(n for n in names if n in only)
+    if not names:
+        raise SystemExit(f"{flag} {path!r}: it stores none of {', '.join(only)} (a preset "
+                         "stores the discriminators only when written with "
+                         "--keep-discriminators).")
     for name in names:
         src, dst = getattr(source, name), getattr(model, name)
         shapes = [tuple(w.shape) for w in src.weights], [tuple(w.shape) for w in dst.weights]
         if shapes[0] != shapes[1]:
-            raise SystemExit(f"--init {path!r}: {name} has other shapes than this model (pass "
+            raise SystemExit(f"{flag} {path!r}: {name} has other shapes than this model (pass "
                              "the same --width, --residual-blocks, --upsampling and "
                              "--discriminator-layers, or a preset that stores only the "
                              "generators, to start the discriminators afresh).")
         dst.set_weights(src.get_weights())
-    fresh = "" if names == NETWORKS else "; the discriminators start afresh"
+    fresh = "; the discriminators start afresh" if only == NETWORKS and names != NETWORKS else ""
     print(f"Initialised {', '.join(names)} from {path} (trained at {source.image_size} px){fresh}.")
 
 
@@ -115,6 +120,11 @@ def main():
                         "widths and depths (e.g. a lower-resolution phase: the networks "
                         "are fully convolutional), or from a preset (zoo name or folder): "
                         "its generators, and its discriminators when it has them")
+    p.add_argument("--init-discriminators", default=None, metavar="PATH",
+                   help="then take both discriminators from this .keras file or preset "
+                        "(one written with --keep-discriminators): e.g. generators from "
+                        "the shipped preset, discriminators from a run that trained "
+                        "against them, instead of fresh ones")
     args = recipes.parse_args(p, smoke=SMOKE)
 
     with recipes.RecipeRun("cyclegan_cats2dogs", args,
@@ -149,7 +159,11 @@ def main():
             pool_size=args.pool_size, upsampling=args.upsampling, seed=args.seed,
             domains=("cat", "dog"), crop="face")
         if args.init:
-            init_from(model, args.init)
+            init_from(model, args.init,
+                      only=NETWORKS[:2] if args.init_discriminators else NETWORKS)
+        if args.init_discriminators:
+            init_from(model, args.init_discriminators, only=NETWORKS[2:],
+                      flag="--init-discriminators")
         model.compile(g_optimizer=adam(args.generator_delay_steps), d_optimizer=adam(),
                       loss="lsgan", jit_compile=run.jit_compile)
         grids = recipes.TranslationGrid.from_folders(
@@ -172,7 +186,8 @@ def main():
                 "path": "../shared/data/animal_faces/train",
                 "license": "AFHQ cats CC BY-NC 4.0; DogFaceNet dogs research use only: "
                            "non-commercial use"},
-            "training": {"init": args.init},
+            "training": {"init": args.init,
+                         "init_discriminators": args.init_discriminators},
         })
 
 
