@@ -48,10 +48,10 @@ def _network_and_kind(model, direction: str | None):
         return model.sampler, "latent"
     if hasattr(model, "translate"):
         direction = direction or "a2b"
-        attr = {"a2b": "generator_ab", "b2a": "generator_ba"}.get(direction)
-        if attr is None or not hasattr(model, attr):
+        network = getattr(model, "translators", {}).get(direction)  # EMA ones if kept
+        if network is None:
             raise ValueError(f"direction must be 'a2b' or 'b2a'; received {direction!r}.")
-        return getattr(model, attr), "image"
+        return network, "image"
     if hasattr(model, "upscale") and hasattr(model, "generator"):
         return model.generator, "image"
     if isinstance(model, keras.Model):

@@ -29,6 +29,7 @@ from keras import ops
 from kerasgan import backend as kg_backend
 from kerasgan import schedules as _schedules  # noqa: F401  (registers LinearDecay)
 from kerasgan.core import AdversarialModel
+from kerasgan.core.ema import check_ema_decay, ema_copy, update_ema
 from kerasgan.core.image_pool import ImagePool
 from kerasgan.networks.cyclegan import (
     patch_discriminator,
@@ -74,6 +75,11 @@ class CycleGAN(AdversarialModel):
             image as it is, at its own size), `"whole"`, `"center"` or
             `"face"` (see `translate`). Models trained on framed subjects
             (aligned faces) set `"face"`.
+        ema_decay: If set (e.g. 0.999), keep an exponential moving average
+            of each generator's weights (`ema_generator_ab`,
+            `ema_generator_ba`) and translate with those; training uses the
+            live generators. See `kerasgan.core.ema.update_ema` for the
+            warm-up.
         seed: Seed of the model's random draws (history pool, instance noise).
         **kwargs: `keras.Model` arguments (`name`, `dtype`).
 
@@ -102,7 +108,7 @@ class CycleGAN(AdversarialModel):
                  discriminator_layers: int = 3, cycle_weight: float = 10.0,
                  identity_weight: float = 0.5, pool_size: int = 50, d_steps: int = 1,
                  upsampling: str = "transpose", domains=None, crop: str = "none",
-                 seed: int | None = None, **kwargs):
+                 ema_decay: float | None = None, seed: int | None = None, **kwargs):
         super().__init__(d_steps=d_steps, seed=seed, **kwargs)
         if not isinstance(image_size, int) or image_size < 8 or image_size % 4:
             raise ValueError(
@@ -144,6 +150,11 @@ class CycleGAN(AdversarialModel):
                                              name="generator_ab", upsampling=upsampling)
         self.generator_ba = resnet_generator(channels, generator_width, num_residual_blocks,
                                              name="generator_ba", upsampling=upsampling)
+        self.ema_decay = check_ema_decay(ema_decay)
+        self.ema_generator_ab = self.ema_generator_ba = None
+        if self.ema_decay is not None:
+            self.ema_generator_ab = ema_copy(self.generator_ab, "ema_generator_ab")
+            self.ema_generator_ba = ema_copy(self.generator_ba, "ema_generator_ba")
         self.discriminator_a = patch_discriminator(channels, discriminator_width,
                                                    discriminator_layers, image_size,
                                                    name="discriminator_a")
@@ -278,7 +289,21 @@ class CycleGAN(AdversarialModel):
             logs["identity_loss"] = 0.5 * kg_backend.unscale_for_replicas(identity)
         return loss, logs
 
+    def after_generator_step(self):
+        if self.ema_decay is not None:
+            for ema, live in ((self.ema_generator_ab, self.generator_ab),
+                              (self.ema_generator_ba, self.generator_ba)):
+                update_ema(ema, live, self.ema_decay, self.g_optimizer.iterations)
+
     # -------------------------------------------------------- inference
+    @property
+    def translators(self) -> dict:
+        """`{"a2b": network, "b2a": network}` that `translate` uses: the EMA
+        generators when the model keeps them, else the live ones."""
+        if self.ema_decay is not None:
+            return {"a2b": self.ema_generator_ab, "b2a": self.ema_generator_ba}
+        return {"a2b": self.generator_ab, "b2a": self.generator_ba}
+
     def call(self, images, training=False):
         """Translates float images in [-1, 1] from domain A to domain B."""
         return self.generator_ab(images, training=training)
@@ -290,7 +315,7 @@ class CycleGAN(AdversarialModel):
                 f"{', '.join(repr(d) for d in DIRECTIONS)} (A to B with generator_ab, "
                 "B to A with generator_ba)."
             )
-        return self.generator_ab if direction == "a2b" else self.generator_ba
+        return self.translators[direction]
 
     def _as_uint8_array(self, image):
         if not isinstance(image, np.ndarray) and hasattr(image, "convert") and hasattr(image, "mode"):
@@ -454,6 +479,7 @@ class CycleGAN(AdversarialModel):
             "upsampling": self.upsampling,
             "domains": None if self.domains is None else list(self.domains),
             "crop": self.crop,
+            "ema_decay": self.ema_decay,
         })
         return config
 

@@ -7,6 +7,7 @@ import keras
 from keras import ops
 
 from kerasgan.core import AdversarialModel
+from kerasgan.core.ema import check_ema_decay, ema_copy, update_ema
 from kerasgan.utils.images import require_float_images, to_uint8
 
 
@@ -53,20 +54,13 @@ class GAN(AdversarialModel):
                 f"The generator outputs images of shape {out_shape} but the "
                 f"discriminator takes {d_in}; they must match."
             )
-        if ema_decay is not None and not 0.0 < float(ema_decay) < 1.0:
-            raise ValueError(f"ema_decay must be in (0, 1) or None; received {ema_decay}.")
         self.generator = generator
         self.discriminator = discriminator
         self.latent_dim = int(generator.inputs[0].shape[-1])
         self.image_shape = out_shape
-        self.ema_decay = None if ema_decay is None else float(ema_decay)
-        if self.ema_decay is not None:
-            self.ema_generator = keras.models.clone_model(generator)
-            self.ema_generator.name = "ema_generator"
-            self.ema_generator.trainable = False
-            self.ema_generator.set_weights(generator.get_weights())
-        else:
-            self.ema_generator = None
+        self.ema_decay = check_ema_decay(ema_decay)
+        self.ema_generator = (None if self.ema_decay is None
+                              else ema_copy(generator, "ema_generator"))
         self.built = True
 
     # ---------------------------------------------------------- the game
@@ -120,19 +114,9 @@ class GAN(AdversarialModel):
         return self.generator_adversarial_loss(self.discriminator, fake, training), {}
 
     def after_generator_step(self):
-        if self.ema_generator is None:
-            return
-        # Warm-up (as tf.train.ExponentialMovingAverage's num_updates): early
-        # on the average follows the live weights closely instead of staying
-        # near the random init, whose scale the copied BatchNorm statistics
-        # do not match.
-        step = ops.cast(self.g_optimizer.iterations, "float32")
-        decay = ops.minimum(self.ema_decay, (1.0 + step) / (10.0 + step))
-        for ema_w, w in zip(self.ema_generator.weights, self.generator.weights):
-            if w.trainable:
-                ema_w.assign(decay * ema_w + (1.0 - decay) * ops.cast(w, ema_w.dtype))
-            else:  # BatchNorm statistics: follow the live generator
-                ema_w.assign(ops.cast(w, ema_w.dtype))
+        if self.ema_generator is not None:
+            update_ema(self.ema_generator, self.generator, self.ema_decay,
+                       self.g_optimizer.iterations)
 
     # ---------------------------------------------------------- sampling
     @property

@@ -272,9 +272,11 @@ class RecipeRun:
             return None
         if len(found) < k:
             print(f"--average-last {k}: only {len(found)} checkpoints; averaging those.")
-        # The networks that produce images: a CycleGAN's two generators, a GAN's
-        # sampler (its EMA generator when it has one), or a single network's weights.
-        networks = [n for n in ("generator_ab", "generator_ba") if _is_layer(model, n)]
+        # The networks that produce images: a CycleGAN's two generators (their
+        # EMA copies when it keeps them), a GAN's sampler (its EMA generator
+        # when it has one), or a single network's weights.
+        networks = ([n for n in ("ema_generator_ab", "ema_generator_ba") if _is_layer(model, n)]
+                    or [n for n in ("generator_ab", "generator_ba") if _is_layer(model, n)])
         if not networks:
             networks = ["sampler"] if _is_layer(model, "sampler") else None
         steps = sorted(step for step, _ in found)

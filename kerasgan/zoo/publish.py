@@ -70,7 +70,9 @@ def save_preset(model, directory: str, metadata: Mapping[str, Any] | None = None
 
     For a GAN the default stores only the sampling network (the EMA generator
     when there is one) as `generator`, and records `ema_decay=None` in the
-    config: the loaded model then samples from exactly the weights saved.
+    config: the loaded model then samples from exactly the weights saved. The
+    same holds whenever `weights` stores no `ema_*` network (e.g. a CycleGAN's
+    EMA generators stored as `generator_ab` / `generator_ba`).
 
     Args:
         model: A registered kerasgan model (e.g. a trained `DCGAN`).
@@ -127,9 +129,9 @@ def save_preset(model, directory: str, metadata: Mapping[str, Any] | None = None
                 "only GANs with a `sampler` have a default."
             )
         weights = {"generator": sampler}
-    if config.get("ema_decay") is not None and "ema_generator" not in weights:
+    if config.get("ema_decay") is not None and not any(a.startswith("ema_") for a in weights):
         # No EMA weights are stored: the loaded model must sample from the
-        # stored generator, not from a fresh (random) EMA copy.
+        # stored generator(s), not from a fresh (random) EMA copy.
         config["ema_decay"] = None
     os.makedirs(directory, exist_ok=True)
 

@@ -212,3 +212,62 @@ def test_linear_decay_schedule():
     assert isinstance(restored, LinearDecay) and restored.decay_steps == 20
     with pytest.raises(ValueError, match="decay_steps"):
         LinearDecay(1e-3, 0, 0)
+
+
+@pytest.fixture(scope="module")
+def ema_trained():
+    """A tiny CycleGAN with EMA generators after two steps of Adam."""
+    a, b = _domains()
+    model = CycleGAN(**dict(TINY, ema_decay=0.5, seed=3))
+    model.compile(g_optimizer=keras.optimizers.Adam(1e-2, beta_1=0.5),
+                  d_optimizer=keras.optimizers.Adam(1e-2, beta_1=0.5))
+    model.fit(a[:4], b[:4], batch_size=2, epochs=1, shuffle=False, verbose=0)
+    return model
+
+
+def _outputs(network, image):
+    x = image.astype("float32") / 127.5 - 1.0
+    return kerasgan.utils.images.to_uint8(keras.ops.convert_to_numpy(network(x)))
+
+
+def test_ema_generators_average_and_translate(ema_trained):
+    model = ema_trained
+    assert model.translators == {"a2b": model.ema_generator_ab, "b2a": model.ema_generator_ba}
+    for live, ema in ((model.generator_ab, model.ema_generator_ab),
+                      (model.generator_ba, model.ema_generator_ba)):
+        assert not ema.trainable_weights  # never trained, only averaged
+        assert any(not np.allclose(w, e) for w, e in zip(live.get_weights(), ema.get_weights()))
+    image = np.random.default_rng(4).integers(0, 256, (2, 16, 16, 3), dtype=np.uint8)
+    np.testing.assert_array_equal(model.translate(image, direction="b2a"),
+                                  _outputs(model.ema_generator_ba, image))
+    assert not np.array_equal(_outputs(model.generator_ba, image),
+                              _outputs(model.ema_generator_ba, image))
+    # Only the live generators train.
+    names = {v.path for v in model.generator_trainable_variables}
+    assert names and not any("ema_" in n for n in names)
+    with pytest.raises(ValueError, match="ema_decay must be in \\(0, 1\\).*received 1.0"):
+        CycleGAN(**dict(TINY, ema_decay=1.0))
+
+
+def test_ema_save_load_and_preset_round_trip(tmp_path, ema_trained):
+    from kerasgan import zoo
+
+    model = ema_trained
+    path = str(tmp_path / "ema.keras")
+    model.save(path)
+    restored = keras.saving.load_model(path)
+    assert restored.get_config()["ema_decay"] == 0.5
+    for x, y in zip(model.ema_generator_ab.get_weights(), restored.ema_generator_ab.get_weights()):
+        np.testing.assert_array_equal(x, y)
+    # A preset of the EMA generators stored as the generators translates the same
+    # without EMA copies of its own.
+    folder = str(tmp_path / "ema_preset")
+    zoo.save_preset(model, folder, weights={"generator_ab": model.ema_generator_ab,
+                                            "generator_ba": model.ema_generator_ba},
+                    metadata={"task": "translate", "description": "test"})
+    loaded = zoo.load(folder)
+    assert loaded.ema_decay is None and loaded.ema_generator_ab is None
+    image = np.random.default_rng(5).integers(0, 256, (1, 12, 20, 3), dtype=np.uint8)
+    for direction in ("a2b", "b2a"):
+        np.testing.assert_array_equal(loaded.translate(image, direction=direction),
+                                      model.translate(image, direction=direction))

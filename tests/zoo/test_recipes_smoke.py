@@ -49,7 +49,8 @@ def runs(tmp_path_factory):
             extra = ()
             if name == "cyclegan_cats2dogs":
                 extra = GPU_FLAGS + ("--export", str(out.parent / "export"),
-                                     "--average-last", "2", "--keep-discriminators")
+                                     "--average-last", "2", "--keep-discriminators",
+                                     "--ema", "0.99")
             done[name] = out, smoke(name, out, *extra)
         return done[name]
 
@@ -108,7 +109,8 @@ def test_smoke_trains_and_publishes_without_tensorflow(runs, name):
 
 def test_gpu_flags_export_few_small_files(runs):
     out, output = runs("cyclegan_cats2dogs")
-    assert "Averaged generator_ab, generator_ba over the checkpoints of steps 1, 2." in output
+    assert ("Averaged ema_generator_ab, ema_generator_ba over the checkpoints of steps 1, 2."
+            in output)
     export = out.parent / "export"
     files = sorted(str(p.relative_to(export)) for p in export.rglob("*") if p.is_file())
     assert files == ["cyclegan_cats2dogs/discriminator_a.weights.h5",
@@ -120,6 +122,9 @@ def test_gpu_flags_export_few_small_files(runs):
     spec = json.loads((export / "cyclegan_cats2dogs" / "preset.json").read_text())
     assert {w["dtype"] for w in spec["weights"].values()} == {"float16"}
     assert spec["model"]["config"]["dtype"]["config"]["name"] == "float32"
+    # The EMA generators are stored as the generators; the loaded model has no EMA copies.
+    assert spec["model"]["config"]["ema_decay"] is None
+    assert "EMA generators (decay 0.99)" in spec["architecture"]
     assert spec["training"]["precision"] == "mixed_bfloat16"
     assert spec["training"]["averaged_checkpoint_steps"] == [1, 2]
     assert "AFHQ" in spec["training_data"]["name"]

@@ -107,6 +107,10 @@ def main():
                    help="hold the generators still (learning rate 0) for the first STEPS "
                         "steps, while the discriminators learn to judge them: for "
                         "discriminators that start afresh (--init from a preset)")
+    p.add_argument("--ema", type=float, default=0.0, metavar="DECAY",
+                   help="keep an exponential moving average of the generators (e.g. "
+                        "0.999) and publish it (with --average-last, the mean of its "
+                        "checkpoints); 0: the live generators")
     p.add_argument("--upsampling", choices=["transpose", "resize"], default="transpose",
                    help="generator upsampling: the paper's transposed convolutions, or "
                         "resize-convolution (no checkerboard texture)")
@@ -157,7 +161,7 @@ def main():
             discriminator_layers=args.discriminator_layers,
             cycle_weight=args.cycle_weight, identity_weight=args.identity_weight,
             pool_size=args.pool_size, upsampling=args.upsampling, seed=args.seed,
-            domains=("cat", "dog"), crop="face")
+            domains=("cat", "dog"), crop="face", ema_decay=args.ema or None)
         if args.init:
             init_from(model, args.init,
                       only=NETWORKS[:2] if args.init_discriminators else NETWORKS)
@@ -170,8 +174,12 @@ def main():
             run.samples_dir, os.path.join(args.test_data, "cat"),
             os.path.join(args.test_data, "dog"), args.image_size, args.samples)
         run.fit(model, make_stream, steps, callbacks=[grids])
-        kept = NETWORKS if args.keep_discriminators else NETWORKS[:2]
-        run.finish(model, weights={name: getattr(model, name) for name in kept}, metadata={
+        weights = {name: getattr(model, name) for name in NETWORKS[:2]}
+        if args.ema:  # the averaged generators, stored as the generators
+            weights = {name: getattr(model, "ema_" + name) for name in NETWORKS[:2]}
+        if args.keep_discriminators:
+            weights.update({name: getattr(model, name) for name in NETWORKS[2:]})
+        run.finish(model, weights=weights, metadata={
             "task": "translate",
             "description": (f"CycleGAN cat faces (A) <-> dog faces (B) at {args.image_size}x"
                             f"{args.image_size}; whole photos are framed around the face "
@@ -180,7 +188,8 @@ def main():
                              f"residual blocks, {args.upsampling} upsampling), PatchGAN "
                              f"discriminators (ndf={args.width}, "
                              f"{args.discriminator_layers} stride-2 layers), LSGAN, cycle "
-                             f"{args.cycle_weight}, identity {args.identity_weight}"),
+                             f"{args.cycle_weight}, identity {args.identity_weight}"
+                             + (f", EMA generators (decay {args.ema})" if args.ema else "")),
             "training_data": {
                 "name": "animal_faces/train (4,303 AFHQ cat faces, 5,812 DogFaceNet dog faces)",
                 "path": "../shared/data/animal_faces/train",
