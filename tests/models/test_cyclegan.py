@@ -230,6 +230,7 @@ def _outputs(network, image):
     return kerasgan.utils.images.to_uint8(keras.ops.convert_to_numpy(network(x)))
 
 
+@pytest.mark.multibackend
 def test_ema_generators_average_and_translate(ema_trained):
     model = ema_trained
     assert model.translators == {"a2b": model.ema_generator_ab, "b2a": model.ema_generator_ba}
