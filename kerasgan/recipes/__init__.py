@@ -30,10 +30,11 @@ with recipes.RecipeRun("dcgan", args) as run:
 ```
 """
 
-from kerasgan.recipes.arguments import PRECISIONS, non_negative_int, parse_args, recipe_parser
+from kerasgan.recipes.arguments import (PRECISIONS, ema_decay, non_negative_int, parse_args,
+                                        recipe_parser)
 from kerasgan.recipes.callbacks import Throughput, TimeLimit, TranslationGrid
 from kerasgan.recipes.run import RecipeRun
 from kerasgan.recipes.synthetic import synthetic_images, synthetic_sr_benchmark
 
-__all__ = ["PRECISIONS", "non_negative_int", "RecipeRun", "Throughput", "TimeLimit", "TranslationGrid",
+__all__ = ["PRECISIONS", "ema_decay", "non_negative_int", "RecipeRun", "Throughput", "TimeLimit", "TranslationGrid",
            "parse_args", "recipe_parser", "synthetic_images", "synthetic_sr_benchmark"]

@@ -21,6 +21,15 @@ def non_negative_int(text: str) -> int:
     return value
 
 
+def ema_decay(text: str) -> float:
+    """An argparse `type=` for `--ema`: 0 (no EMA) or a decay in (0, 1)."""
+    value = float(text)
+    if value != 0 and not 0.0 < value < 1.0:
+        raise argparse.ArgumentTypeError(
+            f"must be 0 (no EMA) or a decay between 0 and 1, e.g. 0.999; received {text}")
+    return value
+
+
 def recipe_parser(description: str, *, out: str, epochs: int | None, batch_size: int,
                   data: Any = _NO_DATA, data_help: str = "folder of training images",
                   epochs_help: str = "total epochs",

@@ -123,3 +123,16 @@ def test_discriminators_from_a_preset_without_them_is_refused(train, tmp_path):
     with pytest.raises(SystemExit, match="--init-discriminators .*--keep-discriminators"):
         train.init_from(tiny(seed=2), path, only=train.NETWORKS[2:],
                         flag="--init-discriminators")
+
+
+@pytest.mark.parametrize("bad", ["1", "1.5", "-0.1"])
+def test_ema_outside_zero_to_one_is_refused_before_any_work(train, tmp_path, capsys,
+                                                            monkeypatch, bad):
+    monkeypatch.setattr("sys.argv", ["train.py", "--smoke", "--out", str(tmp_path / "run"),
+                                     "--ema", bad])
+    with pytest.raises(SystemExit) as stop:
+        train.main()
+    assert stop.value.code == 2
+    assert f"--ema: must be 0 (no EMA) or a decay between 0 and 1, e.g. 0.999; received {bad}" \
+        in capsys.readouterr().err
+    assert not (tmp_path / "run").exists()

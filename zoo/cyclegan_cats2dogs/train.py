@@ -107,7 +107,7 @@ def main():
                    help="hold the generators still (learning rate 0) for the first STEPS "
                         "steps, while the discriminators learn to judge them: for "
                         "discriminators that start afresh (--init from a preset)")
-    p.add_argument("--ema", type=float, default=0.0, metavar="DECAY",
+    p.add_argument("--ema", type=recipes.ema_decay, default=0.0, metavar="DECAY",
                    help="keep an exponential moving average of the generators (e.g. "
                         "0.999) and publish it (with --average-last, the mean of its "
                         "checkpoints); 0: the live generators")

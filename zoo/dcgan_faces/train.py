@@ -49,7 +49,7 @@ def main():
     p.add_argument("--latent-dim", type=int, default=100)
     p.add_argument("--g-lr", type=float, default=2e-4)
     p.add_argument("--d-lr", type=float, default=2e-4)
-    p.add_argument("--ema", type=float, default=0.999, help="EMA decay of G; 0: no EMA")
+    p.add_argument("--ema", type=recipes.ema_decay, default=0.999, help="EMA decay of G; 0: no EMA")
     p.add_argument("--minibatch-std", action="store_true",
                    help="minibatch standard deviation feature map in D (Karras et al. 2018)")
     p.add_argument("--minibatch-std-group", type=int, default=4,
