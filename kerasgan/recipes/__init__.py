@@ -36,5 +36,6 @@ from kerasgan.recipes.callbacks import Throughput, TimeLimit, TranslationGrid
 from kerasgan.recipes.run import RecipeRun
 from kerasgan.recipes.synthetic import synthetic_images, synthetic_sr_benchmark
 
-__all__ = ["PRECISIONS", "ema_decay", "non_negative_int", "RecipeRun", "Throughput", "TimeLimit", "TranslationGrid",
-           "parse_args", "recipe_parser", "synthetic_images", "synthetic_sr_benchmark"]
+__all__ = ["PRECISIONS", "RecipeRun", "Throughput", "TimeLimit", "TranslationGrid", "ema_decay",
+           "non_negative_int", "parse_args", "recipe_parser", "synthetic_images",
+           "synthetic_sr_benchmark"]

@@ -6,6 +6,7 @@ import argparse
 import sys
 from typing import Any, Mapping, Sequence
 
+from kerasgan.core.ema import check_ema_decay
 from kerasgan.data.pipeline import PIPELINES
 
 #: Values of `--precision`: Keras dtype policies while training.
@@ -24,9 +25,12 @@ def non_negative_int(text: str) -> int:
 def ema_decay(text: str) -> float:
     """An argparse `type=` for `--ema`: 0 (no EMA) or a decay in (0, 1)."""
     value = float(text)
-    if value != 0 and not 0.0 < value < 1.0:
+    try:
+        check_ema_decay(value or None)  # the models' own rule
+    except ValueError:
         raise argparse.ArgumentTypeError(
-            f"must be 0 (no EMA) or a decay between 0 and 1, e.g. 0.999; received {text}")
+            f"must be 0 (no EMA) or a decay between 0 and 1, e.g. 0.999; received {text}"
+        ) from None
     return value
 
 

@@ -33,6 +33,7 @@ def test_update_follows_the_warmed_up_decay_and_copies_statistics():
 
 @pytest.mark.parametrize("bad", [0.0, 1.0, -0.5, 2])
 def test_decay_outside_the_open_interval_is_refused(bad):
-    with pytest.raises(ValueError, match=f"ema_decay must be in \\(0, 1\\) or None; received {bad}"):
+    message = f"ema_decay must be in \\(0, 1\\) or None; received {bad}"
+    with pytest.raises(ValueError, match=message):
         check_ema_decay(bad)
     assert check_ema_decay(None) is None and check_ema_decay(0.999) == pytest.approx(0.999)

@@ -174,9 +174,8 @@ def main():
             run.samples_dir, os.path.join(args.test_data, "cat"),
             os.path.join(args.test_data, "dog"), args.image_size, args.samples)
         run.fit(model, make_stream, steps, callbacks=[grids])
-        weights = {name: getattr(model, name) for name in NETWORKS[:2]}
-        if args.ema:  # the averaged generators, stored as the generators
-            weights = {name: getattr(model, "ema_" + name) for name in NETWORKS[:2]}
+        prefix = "ema_" if args.ema else ""  # the averaged generators, stored as the generators
+        weights = {name: getattr(model, prefix + name) for name in NETWORKS[:2]}
         if args.keep_discriminators:
             weights.update({name: getattr(model, name) for name in NETWORKS[2:]})
         run.finish(model, weights=weights, metadata={
