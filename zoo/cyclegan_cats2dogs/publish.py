@@ -1,6 +1,9 @@
 """Writes the shipped `cyclegan_cats2dogs` preset from a trained run.
 
-Loads the `.keras` model saved by `zoo/cyclegan_cats2dogs/train.py`, writes
+Loads what `zoo/cyclegan_cats2dogs/train.py` wrote (its `.keras` model, or
+its preset folder: the EMA generators averaged over the last checkpoints, as
+`--ema` and `--average-last` make them, and what the GPU machine brings back),
+writes
 `kerasgan/zoo/presets/cyclegan_cats2dogs/` (both generators, float16 on disk,
 sha256 in `preset.json`), then loads the written preset offline and checks that
 it translates a test cat like the float32 model (mean absolute difference
@@ -15,6 +18,8 @@ Example:
     python zoo/cyclegan_cats2dogs/publish.py \\
         --model runs/cyclegan_cats2dogs/cyclegan_cats2dogs.keras --training "..." \\
         --results eval/results.json
+    python zoo/cyclegan_cats2dogs/publish.py \\
+        --model runs/cyclegan_cats2dogs/preset/cyclegan_cats2dogs --training "..."
 """
 
 import argparse
@@ -89,25 +94,63 @@ def metrics_from(results: dict, label: str) -> list:
     return out
 
 
-def main():
+def load_trained(path: str):
+    """The trained CycleGAN at `path` in float32, and the recipe's arguments.
+
+    Args:
+        path: The recipe's `.keras` file (with `recipe.json` beside it), or a
+            preset folder it wrote (the arguments are in its `preset.json`).
+
+    Returns:
+        `(model, recipe_args)`.
+    """
+    if os.path.isdir(path) or path.endswith("preset.json"):
+        folder = os.path.dirname(path) if path.endswith("preset.json") else path
+        with open(os.path.join(folder, "preset.json")) as f:
+            recipe = json.load(f).get("recipe_args")
+        if recipe is None:
+            raise ValueError(f"{folder}/preset.json has no `recipe_args`: pass the preset "
+                             "folder written by zoo/cyclegan_cats2dogs/train.py, or its "
+                             ".keras file.")
+        return float32_copy(zoo.load(folder, offline=True)), recipe
+    if not path.endswith(".keras"):
+        raise ValueError(f"--model must be a .keras file or a preset folder; received {path!r}.")
+    recipe_path = os.path.join(os.path.dirname(path), "recipe.json")
+    with open(recipe_path) as f:
+        recipe = json.load(f)
+    return float32_copy(keras.saving.load_model(path, compile=False)), recipe
+
+
+def check_image(size: int) -> tuple:
+    """The first test cat (name, uint8 image), or a seeded noise image when the data are absent."""
+    cat = sorted(glob.glob(os.path.join(TEST, "cat", "*")))[:1]
+    if cat:
+        from PIL import Image
+
+        return os.path.basename(cat[0]), np.asarray(Image.open(cat[0]).convert("RGB"))
+    noise = np.random.default_rng(0).integers(0, 256, (size, size, 3), dtype=np.uint8)
+    return "a seeded noise image", noise
+
+
+def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--model", required=True, help=".keras file written by the recipe")
+    p.add_argument("--model", required=True,
+                   help=".keras file or preset folder written by the recipe")
     p.add_argument("--training", required=True, help="steps / time / hardware note")
     p.add_argument("--results", default=None, help="results.json of evaluate.py")
     p.add_argument("--label", default="faces", help="the model's label in results.json")
     p.add_argument("--out", default=None, help="preset folder (default: the shipped one)")
-    args = p.parse_args()
+    args = p.parse_args(argv)
     out = args.out or os.path.join(REPO, "kerasgan", "zoo", "presets", "cyclegan_cats2dogs")
 
     # float32 networks even when the run trained in mixed precision.
-    model = float32_copy(keras.saving.load_model(args.model, compile=False))
+    model, recipe = load_trained(args.model)
     # Face translation of whole photos: cats are found with OpenCV's cat-face cascade.
     config = {**model.get_config(), "domains": ["cat", "dog"], "crop": "face"}
     framed = type(model).from_config(config)
     framed.set_weights(model.get_weights())
     model = framed
-    recipe = json.load(open(os.path.join(os.path.dirname(args.model), "recipe.json")))
     metadata = {
         "name": "cyclegan_cats2dogs",
         "task": "translate",
@@ -132,18 +175,14 @@ def main():
                     weights={"generator_ab": model.generator_ab,
                              "generator_ba": model.generator_ba})
 
-    cat = sorted(glob.glob(os.path.join(TEST, "cat", "*")))[:1]
-    if cat:
-        from PIL import Image
-
-        image = np.asarray(Image.open(cat[0]).convert("RGB"))
-        shipped = zoo.load(out, offline=True).translate(image, crop="none")
-        diff = np.abs(shipped.astype("float32") - model.translate(image, crop="none")).mean()
-        print(f"float16 preset vs float32 model on {os.path.basename(cat[0])}: "
-              f"mean |difference| {diff:.3f} grey levels")
-        if diff >= 1.0:
-            raise SystemExit("the float16 preset translates visibly differently")
+    name, image = check_image(model.image_size)
+    shipped = zoo.load(out, offline=True).translate(image, crop="none")
+    diff = np.abs(shipped.astype("float32") - model.translate(image, crop="none")).mean()
+    print(f"float16 preset vs float32 model on {name}: mean |difference| {diff:.3f} grey levels")
+    if diff >= 1.0:
+        raise SystemExit("the float16 preset translates visibly differently")
     print("wrote", out)
+    return out
 
 
 if __name__ == "__main__":
