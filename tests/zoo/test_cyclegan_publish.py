@@ -79,4 +79,14 @@ def test_refuses_what_it_cannot_publish(publish, tmp_path):
     with pytest.raises(ValueError, match="received .*model.h5"):
         publish.main(["--model", str(tmp_path / "model.h5"), "--training", "x",
                       "--out", str(tmp_path / "o")])
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    with pytest.raises(ValueError, match="has no preset.json"):
+        publish.main(["--model", str(empty), "--training", "x", "--out", str(tmp_path / "o")])
+    lone = tmp_path / "lone"
+    lone.mkdir()
+    model.save(str(lone / "model.keras"))
+    with pytest.raises(ValueError, match="no recipe.json beside it"):
+        publish.main(["--model", str(lone / "model.keras"), "--training", "x",
+                      "--out", str(tmp_path / "o")])
     assert not os.path.exists(tmp_path / "o")

@@ -106,6 +106,10 @@ def load_trained(path: str):
     """
     if os.path.isdir(path) or path.endswith("preset.json"):
         folder = os.path.dirname(path) if path.endswith("preset.json") else path
+        if not os.path.isfile(os.path.join(folder, "preset.json")):
+            raise ValueError(f"{folder} has no preset.json: pass the preset folder written "
+                             "by zoo/cyclegan_cats2dogs/train.py (runs/<run>/preset/"
+                             "cyclegan_cats2dogs), or its .keras file.")
         with open(os.path.join(folder, "preset.json")) as f:
             recipe = json.load(f).get("recipe_args")
         if recipe is None:
@@ -116,6 +120,9 @@ def load_trained(path: str):
     if not path.endswith(".keras"):
         raise ValueError(f"--model must be a .keras file or a preset folder; received {path!r}.")
     recipe_path = os.path.join(os.path.dirname(path), "recipe.json")
+    if not os.path.isfile(recipe_path):
+        raise ValueError(f"{path} has no recipe.json beside it: publish the .keras file "
+                         "from the recipe's run folder, where train.py writes both.")
     with open(recipe_path) as f:
         recipe = json.load(f)
     return float32_copy(keras.saving.load_model(path, compile=False)), recipe
